@@ -1,0 +1,2 @@
+// Package admin is part of caddy-bbb's Caddy glue.
+package admin

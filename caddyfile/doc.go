@@ -1,0 +1,2 @@
+// Package caddyfile is part of caddy-bbb's Caddy glue.
+package caddyfile

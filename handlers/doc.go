@@ -1,0 +1,2 @@
+// Package handlers is part of caddy-bbb's Caddy glue.
+package handlers

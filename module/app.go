@@ -1,0 +1,65 @@
+// Package module is the Caddy app "bbb": its configuration, the stores kept
+// across reloads, and the background work (poller, importer).
+package module
+
+import (
+	"github.com/caddyserver/caddy/v2"
+)
+
+func init() {
+	caddy.RegisterModule(new(App))
+}
+
+// App is the "bbb" Caddy app. Its fields are the JSON configuration; runtime
+// state is unexported.
+type App struct {
+	// Secrets the front-ends sign requests with (LOADBALANCER_SECRET[S]).
+	Secrets []string `json:"secrets,omitempty"`
+	// ChecksumAlgorithms accepted inbound; default all four.
+	ChecksumAlgorithms []string `json:"checksum_algorithms,omitempty"`
+	// OutboundChecksum is used towards BBB servers; default sha256.
+	OutboundChecksum string `json:"outbound_checksum,omitempty"`
+
+	Store StoreConfig `json:"store,omitempty"`
+
+	PollInterval       caddy.Duration `json:"poll_interval,omitempty"`
+	HealthyThreshold   int            `json:"healthy_threshold,omitempty"`
+	UnhealthyThreshold int            `json:"unhealthy_threshold,omitempty"`
+	ConnectTimeout     caddy.Duration `json:"connect_timeout,omitempty"`
+	ResponseTimeout    caddy.Duration `json:"response_timeout,omitempty"`
+	LoadMinUserCount   *int           `json:"load_min_user_count,omitempty"`
+	LoadJoinBufferTime caddy.Duration `json:"load_join_buffer_time,omitempty"`
+	ServerIDIsHostname bool           `json:"server_id_is_hostname,omitempty"`
+
+	// MaxMeetingDuration in minutes; 0 means none.
+	MaxMeetingDuration     int    `json:"max_meeting_duration,omitempty"`
+	VoiceBridgeLength      int    `json:"voice_bridge_length,omitempty"`
+	UseExternalVoiceBridge bool   `json:"use_external_voice_bridge,omitempty"`
+	GetMeetingsDisabled    bool   `json:"get_meetings_disabled,omitempty"`
+	BuildNumber            string `json:"build_number,omitempty"`
+
+	Create ParamRules `json:"create,omitempty"`
+	Join   ParamRules `json:"join,omitempty"`
+
+	Recordings RecordingsConfig `json:"recordings,omitempty"`
+	// Multitenancy is the base domain; the tenant is the first label of the
+	// Host under it. Empty disables multitenancy.
+	Multitenancy string      `json:"multitenancy,omitempty"`
+	FSAPI        FSAPIConfig `json:"fsapi,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (*App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "bbb",
+		New: func() caddy.Module { return new(App) },
+	}
+}
+
+// Start starts the background work.
+func (a *App) Start() error { return nil }
+
+// Stop stops the background work and waits for it.
+func (a *App) Stop() error { return nil }
+
+var _ caddy.App = (*App)(nil)
