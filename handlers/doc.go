@@ -1,2 +1,0 @@
-// Package handlers is part of caddy-bbb's Caddy glue.
-package handlers
