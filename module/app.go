@@ -4,6 +4,8 @@ package module
 
 import (
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
 func init() {
@@ -46,7 +48,16 @@ type App struct {
 	// Host under it. Empty disables multitenancy.
 	Multitenancy string      `json:"multitenancy,omitempty"`
 	FSAPI        FSAPIConfig `json:"fsapi,omitempty"`
+
+	live store.Live
+	recs store.Recordings
 }
+
+// Live returns the live store (servers, meetings, tenants, tokens, leases).
+func (a *App) Live() store.Live { return a.live }
+
+// RecordingStore returns the recordings store.
+func (a *App) RecordingStore() store.Recordings { return a.recs }
 
 // CaddyModule returns the Caddy module information.
 func (*App) CaddyModule() caddy.ModuleInfo {
