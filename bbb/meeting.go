@@ -38,8 +38,32 @@ type Meeting struct {
 	ParentMeetingID string `xml:"parentMeetingID,omitempty"`
 	Sequence        int    `xml:"sequence,omitempty"`
 	FreeJoin        *bool  `xml:"freeJoin,omitempty"`
-	// Internal ids of a parent meeting's breakout rooms.
-	BreakoutRooms []string `xml:"breakoutRooms>breakout,omitempty"`
+	// Internal ids of a parent meeting's breakout rooms; left out when none.
+	BreakoutRooms BreakoutRoomIDs `xml:"breakoutRooms,omitempty"`
+}
+
+// BreakoutRoomIDs is the <breakoutRooms> element, one <breakout> per room. A
+// path tag ("breakoutRooms>breakout,omitempty") would still write an empty
+// <breakoutRooms> for every meeting without rooms, which BBB never sends.
+type BreakoutRoomIDs []string
+
+type breakoutRoomsXML struct {
+	IDs []string `xml:"breakout"`
+}
+
+// MarshalXML writes one <breakout> child per id.
+func (b BreakoutRoomIDs) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(breakoutRoomsXML{IDs: b}, start)
+}
+
+// UnmarshalXML reads the <breakout> children.
+func (b *BreakoutRoomIDs) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var v breakoutRoomsXML
+	if err := d.DecodeElement(&v, &start); err != nil {
+		return err
+	}
+	*b = v.IDs
+	return nil
 }
 
 // Attendee is one user in a meeting.
