@@ -4,6 +4,7 @@ package module
 
 import (
 	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
 
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
@@ -12,8 +13,10 @@ func init() {
 	caddy.RegisterModule(new(App))
 }
 
-// App is the "bbb" Caddy app. Its fields are the JSON configuration; runtime
-// state is unexported.
+// App is the "bbb" Caddy app. Its fields are the JSON configuration exactly as
+// written, placeholders and all (so /config/ never shows a resolved secret);
+// the effective values, resolved and defaulted by Provision, are read with
+// Settings. Runtime state is unexported.
 type App struct {
 	// Secrets the front-ends sign requests with (LOADBALANCER_SECRET[S]).
 	Secrets []string `json:"secrets,omitempty"`
@@ -22,7 +25,7 @@ type App struct {
 	// OutboundChecksum is used towards BBB servers; default sha256.
 	OutboundChecksum string `json:"outbound_checksum,omitempty"`
 
-	Store StoreConfig `json:"store,omitempty"`
+	Store StoreConfig `json:"store,omitzero"`
 
 	PollInterval       caddy.Duration `json:"poll_interval,omitempty"`
 	HealthyThreshold   int            `json:"healthy_threshold,omitempty"`
@@ -40,14 +43,17 @@ type App struct {
 	GetMeetingsDisabled    bool   `json:"get_meetings_disabled,omitempty"`
 	BuildNumber            string `json:"build_number,omitempty"`
 
-	Create ParamRules `json:"create,omitempty"`
-	Join   ParamRules `json:"join,omitempty"`
+	Create ParamRules `json:"create,omitzero"`
+	Join   ParamRules `json:"join,omitzero"`
 
-	Recordings RecordingsConfig `json:"recordings,omitempty"`
+	Recordings RecordingsConfig `json:"recordings,omitzero"`
 	// Multitenancy is the base domain; the tenant is the first label of the
 	// Host under it. Empty disables multitenancy.
 	Multitenancy string      `json:"multitenancy,omitempty"`
-	FSAPI        FSAPIConfig `json:"fsapi,omitempty"`
+	FSAPI        FSAPIConfig `json:"fsapi,omitzero"`
+
+	logger   *zap.Logger
+	settings Settings
 
 	live store.Live
 	recs store.Recordings
@@ -73,4 +79,8 @@ func (a *App) Start() error { return nil }
 // Stop stops the background work and waits for it.
 func (a *App) Stop() error { return nil }
 
-var _ caddy.App = (*App)(nil)
+var (
+	_ caddy.App         = (*App)(nil)
+	_ caddy.Provisioner = (*App)(nil)
+	_ caddy.Validator   = (*App)(nil)
+)

@@ -1,0 +1,93 @@
+// Package admin is the admin.api.bbb module: the routes under /bbb/ on
+// Caddy's admin endpoint, through which operators and the `caddy bbb` CLI
+// manage the pool.
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/caddy-bbb/caddy-bbb/module"
+)
+
+func init() {
+	caddy.RegisterModule(new(Admin))
+}
+
+// Admin is the admin.api.bbb module. Caddy creates it without configuration
+// on every config load, including loads without a bbb app, and provisions it
+// before any app; so it never holds on to the app and looks it up per request.
+type Admin struct {
+	logger *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (*Admin) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "admin.api.bbb",
+		New: func() caddy.Module { return new(Admin) },
+	}
+}
+
+// Provision keeps the logger. It never fails: an error here would fail every
+// config load, even one that does not use bbb.
+func (a *Admin) Provision(ctx caddy.Context) error {
+	// The root context has no module ancestry, so name the logger explicitly.
+	a.logger = ctx.Logger(a)
+	return nil
+}
+
+// Routes returns the admin routes. Patterns are Go http.ServeMux patterns;
+// the /bbb/ prefix catches every path no more specific route claims.
+func (a *Admin) Routes() []caddy.AdminRoute {
+	return []caddy.AdminRoute{
+		{Pattern: "/bbb/", Handler: a.withApp(a.notFound)},
+	}
+}
+
+// appHandler is an admin route that needs the running bbb app.
+type appHandler func(w http.ResponseWriter, r *http.Request, app *module.App) error
+
+// withApp resolves the bbb app of the running config for each request. The
+// admin router outlives failed reloads and is built before the apps, so a
+// pointer kept from Provision could be stale or missing.
+func (a *Admin) withApp(next appHandler) caddy.AdminHandler {
+	return caddy.AdminHandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		app, err := runningApp()
+		if err != nil {
+			return err
+		}
+		return next(w, r, app)
+	})
+}
+
+// runningApp returns the bbb app of the running config, or a 503 error when
+// that config has none.
+func runningApp() (*module.App, error) {
+	v, err := caddy.ActiveContext().AppIfConfigured("bbb")
+	if errors.Is(err, caddy.ErrNotConfigured) {
+		return nil, apiErrorf(http.StatusServiceUnavailable, "the bbb app is not configured: add a bbb global option or a site with the bbb directive")
+	}
+	if err != nil {
+		return nil, apiError(http.StatusServiceUnavailable, fmt.Errorf("bbb app: %w", err))
+	}
+	app, ok := v.(*module.App)
+	if !ok {
+		return nil, apiErrorf(http.StatusInternalServerError, "bbb app has unexpected type %T", v)
+	}
+	return app, nil
+}
+
+// notFound answers paths under /bbb/ that no route serves.
+func (a *Admin) notFound(_ http.ResponseWriter, r *http.Request, _ *module.App) error {
+	return apiErrorf(http.StatusNotFound, "no admin route %s %s", r.Method, r.URL.Path)
+}
+
+var (
+	_ caddy.AdminRouter = (*Admin)(nil)
+	_ caddy.Provisioner = (*Admin)(nil)
+)

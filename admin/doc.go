@@ -1,2 +1,0 @@
-// Package admin is part of caddy-bbb's Caddy glue.
-package admin

@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// apiPrefix is where BBB serves its API; every call is a path element below it.
+const apiPrefix = "/bigbluebutton/api"
+
+// apiRoute is how one BBB API call is answered.
+type apiRoute struct {
+	// methods the call accepts; any other method gets unsupportedRequest,
+	// as Scalelite's catch-all route answers it.
+	methods []string
+	serve   func(h *Handler, w http.ResponseWriter, r *http.Request) error
+}
+
+// getOrPost is the method set of most BBB calls. HEAD is served like GET, as
+// Rails (and so Scalelite) routes it.
+var getOrPost = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+
+// apiRoutes maps a call name (the path element after /bigbluebutton/api/) to
+// its route; the index document is the empty name. Each call lives in a file
+// named after it and is added here.
+var apiRoutes = map[string]apiRoute{
+	"": {methods: getOrPost, serve: (*Handler).serveIndex},
+}
+
+// apiCall returns the call name of a BBB API path, and false for a path
+// outside the API. One trailing slash is tolerated, as Scalelite does:
+// /bigbluebutton/api and /bigbluebutton/api/ are both the index, and
+// /bigbluebutton/api/create/ is create.
+func apiCall(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, apiPrefix)
+	if !ok {
+		return "", false
+	}
+	if rest == "" {
+		return "", true
+	}
+	rest, ok = strings.CutPrefix(rest, "/")
+	if !ok {
+		// e.g. /bigbluebutton/apidocs: not the API.
+		return "", false
+	}
+	if call := strings.TrimSuffix(rest, "/"); call != "" {
+		return call, true
+	}
+	// "//": not a call name, but inside the API.
+	return rest, true
+}
+
+// serveAPI dispatches a BBB API call to its route, answering calls that have
+// none (or a method the call does not accept) with unsupportedRequest.
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, call string) error {
+	route, ok := apiRoutes[call]
+	if !ok || !allowsMethod(route.methods, r.Method) {
+		if c := h.logger.Check(zapcore.DebugLevel, "unsupported BBB API request"); c != nil {
+			c.Write(zap.String("call", call), zap.String("method", r.Method))
+		}
+		return writeXML(w, unsupportedRequest())
+	}
+	return route.serve(h, w, r)
+}
+
+func allowsMethod(methods []string, method string) bool {
+	for _, m := range methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
