@@ -6,6 +6,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -57,6 +58,9 @@ type App struct {
 
 	live store.Live
 	recs store.Recordings
+
+	client    *bbb.Client
+	clientKey string
 }
 
 // Live returns the live store (servers, meetings, tenants, tokens, leases).
@@ -79,8 +83,15 @@ func (a *App) Start() error { return nil }
 // Stop stops the background work and waits for it.
 func (a *App) Stop() error { return nil }
 
+// Cleanup releases what Provision took from the reload-surviving pools. It
+// also runs after a failed Provision, so it only releases what was taken.
+func (a *App) Cleanup() error {
+	return a.releaseClient()
+}
+
 var (
-	_ caddy.App         = (*App)(nil)
-	_ caddy.Provisioner = (*App)(nil)
-	_ caddy.Validator   = (*App)(nil)
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.Validator    = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
 )

@@ -166,6 +166,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return err
 	}
 	a.settings = s
+	if err := a.provisionClient(); err != nil {
+		return err
+	}
 	if len(s.Secrets) == 0 && s.Multitenancy == "" {
 		a.logger.Warn("no secrets configured: every BBB API call will fail its checksum; set `secrets` in the bbb global option")
 	}
