@@ -1,0 +1,256 @@
+package bbbsim
+
+import (
+	"encoding/xml"
+	"net/http"
+
+	"github.com/caddy-bbb/caddy-bbb/bbb"
+)
+
+// Return codes of the BBB API.
+const (
+	returnSuccess = "SUCCESS"
+	returnFailed  = "FAILED"
+)
+
+// apiError is one failure with the messageKey and message BBB sends.
+type apiError struct {
+	Key     string
+	Message string
+}
+
+// Errors the simulator answers with, worded as bbb-web 3.0 words them.
+var (
+	errChecksum         = apiError{"checksumError", "Checksums do not match"}
+	errChecksumMissing  = apiError{"checksumError", "You must provide the checksum"}
+	errContentType      = apiError{"unsupportedContentType", "POST request Content-Type is missing or unsupported"}
+	errMissingMeetingID = apiError{"missingParamMeetingID", "You must provide a meeting ID"}
+	errInvalidMeetingID = apiError{"validationError", "Invalid meeting ID"}
+	errMeetingIDLength  = apiError{"validationError", "Meeting ID must be between 2 and 256 characters"}
+	errMeetingIDComma   = apiError{"validationError", "Meeting ID cannot contain ','"}
+	errMissingName      = apiError{"validationError", "You must provide a meeting name"}
+	errNameLength       = apiError{"validationError", "Meeting name must be between 2 and 256 characters"}
+	errNotFound         = apiError{"notFound", "A meeting with that ID does not exist"}
+	errIDNotUnique      = apiError{"idNotUnique", "A meeting already exists with that meeting ID.  Please use a different meeting ID."}
+	errNonUniqueVoice   = apiError{"nonUniqueVoiceBridge", "The selected voice bridge is already in use."}
+	errParentMissing    = apiError{"parentMeetingIdMissing", "No parent meeting ID was provided for the breakout room"}
+	errMissingFullName  = apiError{"validationError", "You must provide your name"}
+	errJoinPassword     = apiError{"invalidPassword", "You either did not supply a password or the password supplied is neither the attendee or moderator password for this conference."}
+	errCreateTime       = apiError{"mismatchCreateTimeParam", "The createTime parameter submitted mismatches with the current meeting."}
+	errMaxParticipants  = apiError{"maxParticipantsReached", "The number of participants allowed for this meeting has been reached."}
+	errMissingMessage   = apiError{"validationError", "You must provide the param message"}
+	errMessageLength    = apiError{"validationError", "Param message must be between 1 and 500 characters"}
+	errUserNameLength   = apiError{"validationError", "Param userName must be at most 255 characters"}
+)
+
+// BBB's password constraint says "8 and 20" while it checks 2..64; the
+// simulator keeps the real server's wording.
+var errPasswordLength = apiError{"validationError", "Password must be between 8 and 20 characters"}
+
+func invalidParam(name, what string) apiError {
+	return apiError{"validationError", "Parameter " + name + " " + what}
+}
+
+// messageDoc is the single-error document and every answer made of a return
+// code and a message.
+type messageDoc struct {
+	XMLName    xml.Name `xml:"response"`
+	ReturnCode string   `xml:"returncode"`
+	MessageKey string   `xml:"messageKey"`
+	Message    string   `xml:"message"`
+}
+
+// errorsDoc is the multi-error document (api-errors.ftlx).
+type errorsDoc struct {
+	XMLName    xml.Name    `xml:"response"`
+	ReturnCode string      `xml:"returncode"`
+	Errors     []errorItem `xml:"errors>error"`
+}
+
+type errorItem struct {
+	Key     string `xml:"key"`
+	Message string `xml:"message"`
+}
+
+// versionDoc is the index document of BBB 3.0 (api-version.ftlx).
+type versionDoc struct {
+	XMLName             xml.Name `xml:"response"`
+	ReturnCode          string   `xml:"returncode"`
+	Version             string   `xml:"version"`
+	APIVersion          string   `xml:"apiVersion"`
+	BBBVersion          string   `xml:"bbbVersion"`
+	GraphqlWebsocketURL string   `xml:"graphqlWebsocketUrl"`
+	GraphqlAPIURL       string   `xml:"graphqlApiUrl"`
+}
+
+// createDoc is the create answer (create-meeting.ftlx), in its element order.
+type createDoc struct {
+	XMLName              xml.Name `xml:"response"`
+	ReturnCode           string   `xml:"returncode"`
+	MeetingID            string   `xml:"meetingID"`
+	InternalMeetingID    string   `xml:"internalMeetingID"`
+	ParentMeetingID      string   `xml:"parentMeetingID"`
+	AttendeePW           string   `xml:"attendeePW"`
+	ModeratorPW          string   `xml:"moderatorPW"`
+	CreateTime           int64    `xml:"createTime"`
+	VoiceBridge          string   `xml:"voiceBridge"`
+	DialNumber           string   `xml:"dialNumber"`
+	CreateDate           string   `xml:"createDate"`
+	HasUserJoined        bool     `xml:"hasUserJoined"`
+	Duration             int      `xml:"duration"`
+	HasBeenForciblyEnded bool     `xml:"hasBeenForciblyEnded"`
+	MessageKey           string   `xml:"messageKey"`
+	Message              string   `xml:"message"`
+}
+
+// joinDoc is the join answer with redirect=false.
+type joinDoc struct {
+	XMLName      xml.Name `xml:"response"`
+	ReturnCode   string   `xml:"returncode"`
+	MessageKey   string   `xml:"messageKey"`
+	Message      string   `xml:"message"`
+	MeetingID    string   `xml:"meeting_id"`
+	UserID       string   `xml:"user_id"`
+	AuthToken    string   `xml:"auth_token"`
+	SessionToken string   `xml:"session_token"`
+	GuestStatus  string   `xml:"guestStatus"`
+	URL          string   `xml:"url"`
+}
+
+// runningDoc is the isMeetingRunning answer.
+type runningDoc struct {
+	XMLName    xml.Name `xml:"response"`
+	ReturnCode string   `xml:"returncode"`
+	Running    bool     `xml:"running"`
+}
+
+// meetingXML is a meeting as get-meeting-info.ftlx writes it. It differs from
+// bbb.Meeting in two ways the template fixes: <attendees> is written even when
+// empty, and the breakout fields appear only on breakout rooms.
+type meetingXML struct {
+	MeetingName           string        `xml:"meetingName"`
+	MeetingID             string        `xml:"meetingID"`
+	InternalMeetingID     string        `xml:"internalMeetingID"`
+	CreateTime            int64         `xml:"createTime"`
+	CreateDate            string        `xml:"createDate"`
+	VoiceBridge           string        `xml:"voiceBridge"`
+	DialNumber            string        `xml:"dialNumber"`
+	AttendeePW            string        `xml:"attendeePW"`
+	ModeratorPW           string        `xml:"moderatorPW"`
+	Running               bool          `xml:"running"`
+	Duration              int           `xml:"duration"`
+	HasUserJoined         bool          `xml:"hasUserJoined"`
+	Recording             bool          `xml:"recording"`
+	HasBeenForciblyEnded  bool          `xml:"hasBeenForciblyEnded"`
+	StartTime             int64         `xml:"startTime"`
+	EndTime               int64         `xml:"endTime"`
+	ParticipantCount      int           `xml:"participantCount"`
+	ListenerCount         int           `xml:"listenerCount"`
+	VoiceParticipantCount int           `xml:"voiceParticipantCount"`
+	VideoCount            int           `xml:"videoCount"`
+	MaxUsers              int           `xml:"maxUsers"`
+	ModeratorCount        int           `xml:"moderatorCount"`
+	Attendees             attendeesXML  `xml:"attendees"`
+	Metadata              bbb.Metadata  `xml:"metadata"`
+	IsBreakout            bool          `xml:"isBreakout"`
+	ParentMeetingID       *string       `xml:"parentMeetingID,omitempty"`
+	Sequence              *int          `xml:"sequence,omitempty"`
+	FreeJoin              *bool         `xml:"freeJoin,omitempty"`
+	BreakoutRooms         *breakoutsXML `xml:"breakoutRooms,omitempty"`
+}
+
+type attendeesXML struct {
+	Attendee []bbb.Attendee `xml:"attendee"`
+}
+
+type breakoutsXML struct {
+	Breakout []string `xml:"breakout"`
+}
+
+func toMeetingXML(m bbb.Meeting) meetingXML {
+	x := meetingXML{
+		MeetingName:           m.MeetingName,
+		MeetingID:             m.MeetingID,
+		InternalMeetingID:     m.InternalMeetingID,
+		CreateTime:            m.CreateTime,
+		CreateDate:            m.CreateDate,
+		VoiceBridge:           m.VoiceBridge,
+		DialNumber:            m.DialNumber,
+		AttendeePW:            m.AttendeePW,
+		ModeratorPW:           m.ModeratorPW,
+		Running:               m.Running,
+		Duration:              m.Duration,
+		HasUserJoined:         m.HasUserJoined,
+		Recording:             m.Recording,
+		HasBeenForciblyEnded:  m.HasBeenForciblyEnded,
+		StartTime:             m.StartTime,
+		EndTime:               m.EndTime,
+		ParticipantCount:      m.ParticipantCount,
+		ListenerCount:         m.ListenerCount,
+		VoiceParticipantCount: m.VoiceParticipantCount,
+		VideoCount:            m.VideoCount,
+		MaxUsers:              m.MaxUsers,
+		ModeratorCount:        m.ModeratorCount,
+		Attendees:             attendeesXML{Attendee: m.Attendees},
+		Metadata:              m.Metadata,
+		IsBreakout:            m.IsBreakout,
+	}
+	if m.IsBreakout {
+		parent, seq := m.ParentMeetingID, m.Sequence
+		free := m.FreeJoin != nil && *m.FreeJoin
+		x.ParentMeetingID, x.Sequence, x.FreeJoin = &parent, &seq, &free
+	}
+	if len(m.BreakoutRooms) > 0 {
+		x.BreakoutRooms = &breakoutsXML{Breakout: m.BreakoutRooms}
+	}
+	return x
+}
+
+// meetingInfoDoc is the getMeetingInfo answer.
+type meetingInfoDoc struct {
+	XMLName    xml.Name `xml:"response"`
+	ReturnCode string   `xml:"returncode"`
+	meetingXML
+}
+
+// meetingsDoc is the getMeetings answer; the message pair is written only
+// when there are no meetings.
+type meetingsDoc struct {
+	XMLName    xml.Name    `xml:"response"`
+	ReturnCode string      `xml:"returncode"`
+	Meetings   meetingList `xml:"meetings"`
+	MessageKey *string     `xml:"messageKey,omitempty"`
+	Message    *string     `xml:"message,omitempty"`
+}
+
+type meetingList struct {
+	Meeting []meetingXML `xml:"meeting"`
+}
+
+// writeXML sends doc the way bbb-web does: HTTP 200, text/xml, no XML
+// declaration, no caching.
+func writeXML(w http.ResponseWriter, doc any) {
+	body, err := xml.Marshal(doc)
+	if err != nil {
+		// Every document here is a fixed struct of strings and numbers;
+		// failing to marshal one is a bug in the simulator.
+		http.Error(w, "bbbsim: marshal response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+func writeFailed(w http.ResponseWriter, e apiError) {
+	writeXML(w, messageDoc{ReturnCode: returnFailed, MessageKey: e.Key, Message: e.Message})
+}
+
+func writeFailedMulti(w http.ResponseWriter, errs ...apiError) {
+	doc := errorsDoc{ReturnCode: returnFailed}
+	for _, e := range errs {
+		doc.Errors = append(doc.Errors, errorItem(e))
+	}
+	writeXML(w, doc)
+}
