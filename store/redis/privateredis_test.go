@@ -1,0 +1,144 @@
+package redis
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// redisServerBin is where Debian's redis-server package puts the binary.
+const redisServerBin = "/usr/bin/redis-server"
+
+// privateRedis is a redis-server of one test's own, on a unix socket in the
+// test's temp dir, so the test may kill it or look at every key it holds.
+type privateRedis struct {
+	t    *testing.T
+	bin  string
+	dir  string
+	sock string
+	cmd  *exec.Cmd
+}
+
+// startPrivateRedis starts a redis-server that keeps its data in an
+// append-only file synced on every write, so it survives a kill. Without the
+// binary the test is skipped, or fails under CI.
+func startPrivateRedis(t *testing.T) *privateRedis {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		bin = redisServerBin
+	}
+	if _, err := os.Stat(bin); err != nil {
+		msg := "redis-server not found (install the Debian package redis-server): " + err.Error()
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	r := &privateRedis{t: t, bin: bin, dir: dir, sock: filepath.Join(dir, "redis.sock")}
+	r.start()
+	t.Cleanup(r.kill)
+	return r
+}
+
+// url is the unix:// URL of the server.
+func (r *privateRedis) url() string { return "unix://" + r.sock }
+
+func (r *privateRedis) start() {
+	r.t.Helper()
+	r.cmd = exec.Command(r.bin,
+		"--port", "0",
+		"--unixsocket", r.sock,
+		"--unixsocketperm", "700",
+		"--dir", r.dir,
+		"--save", "",
+		"--appendonly", "yes",
+		"--appendfsync", "always",
+		"--logfile", filepath.Join(r.dir, "redis.log"),
+	)
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatalf("start redis-server: %v", err)
+	}
+	r.waitReady()
+}
+
+// waitReady waits, bounded, until the server answers PING.
+func (r *privateRedis) waitReady() {
+	r.t.Helper()
+	c := goredis.NewClient(&goredis.Options{
+		Network: "unix", Addr: r.sock, MaxRetries: -1,
+		DialTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond,
+	})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
+			r.t.Fatalf("redis-server not ready after 10s: %v\n%s", err, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// kill ends the server at once, as a crash would; it is a no-op once done.
+func (r *privateRedis) kill() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	_ = r.cmd.Wait()
+	r.cmd = nil
+}
+
+// pause stops the server without closing its socket, so calls hang instead
+// of failing; resume lets it go on.
+func (r *privateRedis) pause()  { r.signal(syscall.SIGSTOP) }
+func (r *privateRedis) resume() { r.signal(syscall.SIGCONT) }
+
+func (r *privateRedis) signal(sig syscall.Signal) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatalf("signal redis-server: %v", err)
+	}
+}
+
+// allKeys lists every key of the server, bounded by ctx.
+func allKeys(ctx context.Context, t *testing.T, c *goredis.Client, match string) []string {
+	t.Helper()
+	var keys []string
+	var cursor uint64
+	for {
+		batch, next, err := c.Scan(ctx, cursor, match, 1000).Result()
+		if err != nil {
+			t.Fatalf("scan %s: %v", match, err)
+		}
+		keys = append(keys, batch...)
+		if cursor = next; cursor == 0 {
+			return keys
+		}
+	}
+}
+
+// quietLogger drops go-redis's own log lines (one per failed dial while a
+// test has Redis down); the errors the calls return carry the same cause.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+func TestMain(m *testing.M) {
+	goredis.SetLogger(quietLogger{})
+	os.Exit(m.Run())
+}
