@@ -3,6 +3,8 @@
 package module
 
 import (
+	"errors"
+
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
@@ -61,6 +63,11 @@ type App struct {
 
 	client    *bbb.Client
 	clientKey string
+
+	// storeKeys are the pool entries this config took (one per use);
+	// storeHandles the stores they hold, for migrations.
+	storeKeys    []string
+	storeHandles []*storeHandle
 }
 
 // Live returns the live store (servers, meetings, tenants, tokens, leases).
@@ -77,16 +84,10 @@ func (*App) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Start starts the background work.
-func (a *App) Start() error { return nil }
-
-// Stop stops the background work and waits for it.
-func (a *App) Stop() error { return nil }
-
 // Cleanup releases what Provision took from the reload-surviving pools. It
 // also runs after a failed Provision, so it only releases what was taken.
 func (a *App) Cleanup() error {
-	return a.releaseClient()
+	return errors.Join(a.releaseStores(), a.releaseClient())
 }
 
 var (

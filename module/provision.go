@@ -169,6 +169,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := a.provisionClient(); err != nil {
 		return err
 	}
+	if err := a.provisionStores(); err != nil {
+		return err
+	}
 	if len(s.Secrets) == 0 && s.Multitenancy == "" {
 		a.logger.Warn("no secrets configured: every BBB API call will fail its checksum; set `secrets` in the bbb global option")
 	}
