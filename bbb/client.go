@@ -210,7 +210,9 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// Reply is a BBB server's answer: the body as received and its envelope.
+// Reply is a BBB server's answer: the body as received and its envelope. A
+// SUCCESS envelope has messageKey and message only when they follow the
+// returncode directly (see readEnvelope); decode Body for the rest.
 type Reply struct {
 	Body     []byte
 	Envelope Envelope
@@ -363,7 +365,7 @@ func (c *Client) do(ctx context.Context, t Target, call, rawURL, method, content
 	// BBB reports failures in the document; the HTTP status says nothing a
 	// missing returncode would not.
 	r := &Reply{Body: data}
-	if err := xml.Unmarshal(data, &r.Envelope); err != nil {
+	if r.Envelope, err = readEnvelope(data); err != nil {
 		return fail(KindNotXML, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err))
 	}
 	if r.Envelope.ReturnCode == "" {

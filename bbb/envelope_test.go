@@ -1,0 +1,43 @@
+package bbb
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestReadEnvelope(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		want    Envelope
+		wantErr bool
+	}{
+		{"end", `<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest</messageKey><message>sent</message></response>`,
+			Envelope{ReturnCode: "SUCCESS", MessageKey: "sentEndMeetingRequest", Message: "sent"}, false},
+		{"success stops at the body", `<response><returncode>SUCCESS</returncode><meetings><meeting>` + strings.Repeat("<x/>", 1000),
+			Envelope{ReturnCode: "SUCCESS"}, false},
+		{"failed reads messages after other elements", `<response><returncode>FAILED</returncode><meetings/><messageKey>notFound</messageKey><message>gone</message></response>`,
+			Envelope{ReturnCode: "FAILED", MessageKey: "notFound", Message: "gone"}, false},
+		{"returncode not first", `<response><version>2.0</version><returncode>SUCCESS</returncode></response>`,
+			Envelope{ReturnCode: "SUCCESS"}, false},
+		{"no returncode", `<response><version>2.0</version></response>`, Envelope{}, false},
+		{"other root", `<html><body>502</body></html>`, Envelope{}, true},
+		{"not xml", `garbage`, Envelope{}, true},
+		{"empty", ``, Envelope{}, true},
+		{"broken failed document", `<response><returncode>FAILED</returncode><messageKey>x</mess`, Envelope{ReturnCode: "FAILED"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readEnvelope([]byte(tt.body))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			if got.ReturnCode != tt.want.ReturnCode || got.MessageKey != tt.want.MessageKey || got.Message != tt.want.Message {
+				t.Errorf("envelope = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
