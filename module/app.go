@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
+	"github.com/caddy-bbb/caddy-bbb/poller"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -68,6 +69,9 @@ type App struct {
 	// storeHandles the stores they hold, for migrations.
 	storeKeys    []string
 	storeHandles []*storeHandle
+
+	poller *poller.Poller
+	bg     *background
 }
 
 // Live returns the live store (servers, meetings, tenants, tokens, leases).

@@ -2,23 +2,103 @@ package module
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
 	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/caddy-bbb/caddy-bbb/poller"
 )
 
-// migrateTimeout bounds the schema migrations at start. A database that does
-// not answer in time fails the start (or the reload, which then keeps the
-// running config) with a clear error instead of hanging it.
-const migrateTimeout = 30 * time.Second
+const (
+	// migrateTimeout bounds the schema migrations at start. A database that
+	// does not answer in time fails the start (or the reload, which then
+	// keeps the running config) with a clear error instead of hanging it.
+	migrateTimeout = 30 * time.Second
+	// stopTimeout bounds how long Stop waits for the background work. A
+	// reload holds Caddy's config lock while it waits; the work of a loop
+	// that overstays is taken over through its lease anyway.
+	stopTimeout = 10 * time.Second
+)
 
-// Start brings the stores' schemas up to date and starts the background work.
+// background is the app's long-running work: started in Start, stopped and
+// waited for in Stop.
+type background struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// provisionWork builds the background workers from the settings. It starts
+// nothing: that is Start's job.
+func (a *App) provisionWork() {
+	s := a.settings
+	if a.live != nil {
+		a.poller = poller.New(a.live, a.client, poller.Config{
+			Interval:           s.PollInterval,
+			ConnectTimeout:     s.ConnectTimeout,
+			ResponseTimeout:    s.ResponseTimeout,
+			HealthyThreshold:   s.HealthyThreshold,
+			UnhealthyThreshold: s.UnhealthyThreshold,
+			LoadMinUserCount:   s.LoadMinUserCount,
+			LoadJoinBufferTime: s.LoadJoinBufferTime,
+		}, a.logger.Named("poller"))
+	}
+}
+
+// Start brings the stores' schemas up to date and starts the background
+// work. Under a reload the new config starts before the old one stops; the
+// leases in the live store keep their loops from working at the same time.
 func (a *App) Start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), migrateTimeout)
 	defer cancel()
 	if err := a.migrateStores(ctx); err != nil {
 		return err
 	}
+	bgCtx, bgCancel := context.WithCancel(context.Background())
+	a.bg = &background{cancel: bgCancel}
+	if a.poller != nil {
+		a.goBackground(bgCtx, "poller", a.poller.Run)
+	}
 	return nil
 }
 
-// Stop stops the background work and waits for it.
-func (a *App) Stop() error { return nil }
+// goBackground runs fn until ctx is cancelled, logging a panic instead of
+// letting it take the server down.
+func (a *App) goBackground(ctx context.Context, name string, fn func(context.Context)) {
+	a.bg.wg.Add(1)
+	go func() {
+		defer a.bg.wg.Done()
+		defer func() {
+			if v := recover(); v != nil {
+				a.logger.Error("background work panicked and stopped",
+					zap.String("worker", name), zap.String("panic", fmt.Sprint(v)), zap.ByteString("stack", debug.Stack()))
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+// Stop stops the background work and waits for it, at most stopTimeout.
+func (a *App) Stop() error {
+	if a.bg == nil {
+		return nil
+	}
+	a.bg.cancel()
+	done := make(chan struct{})
+	go func() {
+		a.bg.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(stopTimeout):
+		a.logger.Warn("background work still running after stop; leaving it to finish", zap.Duration("waited", stopTimeout))
+	}
+	a.bg = nil
+	return nil
+}
+
+// Poller returns the app's poller, nil when the app has no live store.
+func (a *App) Poller() *poller.Poller { return a.poller }

@@ -172,6 +172,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := a.provisionStores(); err != nil {
 		return err
 	}
+	a.provisionWork()
 	if len(s.Secrets) == 0 && s.Multitenancy == "" {
 		a.logger.Warn("no secrets configured: every BBB API call will fail its checksum; set `secrets` in the bbb global option")
 	}
