@@ -202,15 +202,13 @@ func (b *Balancer) otherTenantServers(ctx context.Context, tenant, id string) (m
 	if !b.cfg.Multitenancy && tenant == "" {
 		return nil, nil
 	}
-	// TODO(store): a MeetingFilter by id would make this one indexed lookup
-	// instead of a scan of every binding.
-	all, err := b.live.Meetings(ctx, store.MeetingFilter{AnyTenant: true})
+	all, err := b.live.Meetings(ctx, store.MeetingFilter{ID: id, AnyTenant: true})
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
 	var skip map[string]bool
 	for _, m := range all {
-		if m.ID == id && m.Tenant != tenant {
+		if m.Tenant != tenant {
 			if skip == nil {
 				skip = map[string]bool{}
 			}

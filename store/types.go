@@ -94,6 +94,9 @@ type MeetingStats struct {
 type MeetingFilter struct {
 	Tenant   string
 	ServerID string
+	// ID matches one front-end meeting ID; with AnyTenant it finds that ID
+	// under every tenant.
+	ID string
 	// AnyTenant lists meetings of every tenant; otherwise Tenant is matched
 	// exactly ("" = meetings without a tenant).
 	AnyTenant bool

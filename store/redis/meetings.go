@@ -168,7 +168,14 @@ func (s *Store) meetings(ctx context.Context, f store.MeetingFilter) ([]store.Me
 	case !f.AnyTenant:
 		index = s.key("tenant-meetings:", f.Tenant)
 	}
-	refs, err := s.rdb.SMembers(ctx, index).Result()
+	var refs []string
+	var err error
+	if f.ID != "" {
+		// A ref ends in ":<id>": let Redis pick the candidates.
+		refs, err = s.scanRefs(ctx, index, "*:"+globEscape(f.ID))
+	} else {
+		refs, err = s.rdb.SMembers(ctx, index).Result()
+	}
 	if err != nil || len(refs) == 0 {
 		return nil, err
 	}
@@ -190,7 +197,7 @@ func (s *Store) meetings(ctx context.Context, f store.MeetingFilter) ([]store.Me
 		if err != nil {
 			return nil, err
 		}
-		if (f.ServerID != "" && m.ServerID != f.ServerID) || (!f.AnyTenant && m.Tenant != f.Tenant) {
+		if (f.ServerID != "" && m.ServerID != f.ServerID) || (!f.AnyTenant && m.Tenant != f.Tenant) || (f.ID != "" && m.ID != f.ID) {
 			continue
 		}
 		out = append(out, m)
@@ -253,3 +260,26 @@ func (s *Store) SyncServerMeetings(ctx context.Context, serverID string, pollSta
 
 // minNanos is the smallest UnixNano.
 const minNanos = -1 << 63
+
+// scanRefs returns the members of an index set that match a glob pattern.
+func (s *Store) scanRefs(ctx context.Context, index, pattern string) ([]string, error) {
+	var refs []string
+	iter := s.rdb.SScan(ctx, index, 0, pattern, 1000).Iterator()
+	for iter.Next(ctx) {
+		refs = append(refs, iter.Val())
+	}
+	return refs, iter.Err()
+}
+
+// globEscape escapes the characters Redis's MATCH patterns give a meaning.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[', ']', '\\', '^', '-':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

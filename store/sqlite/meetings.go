@@ -192,6 +192,9 @@ func (s *Store) Meetings(ctx context.Context, f store.MeetingFilter) ([]store.Me
 	if f.ServerID != "" {
 		where, args = append(where, "server_id = ?"), append(args, f.ServerID)
 	}
+	if f.ID != "" {
+		where, args = append(where, "id = ?"), append(args, f.ID)
+	}
 	query := `SELECT ` + meetingColumns + ` FROM meetings`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")

@@ -420,6 +420,10 @@ func testMeetingsList(t *testing.T, newStore LiveFactory) {
 		{"server any tenant", store.MeetingFilter{ServerID: "bbb1", AnyTenant: true}, pick("/c", "t1/a", "t2/a")},
 		{"server and tenant", store.MeetingFilter{ServerID: "bbb2", Tenant: "t1"}, pick("t1/b")},
 		{"server no tenant", store.MeetingFilter{ServerID: "bbb2"}, pick("/z")},
+		{"id any tenant", store.MeetingFilter{ID: "a", AnyTenant: true}, pick("t1/a", "t2/a")},
+		{"id and tenant", store.MeetingFilter{ID: "a", Tenant: "t2"}, pick("t2/a")},
+		{"id and server", store.MeetingFilter{ID: "a", ServerID: "bbb1", AnyTenant: true}, pick("t1/a", "t2/a")},
+		{"unknown id", store.MeetingFilter{ID: "nope", AnyTenant: true}, nil},
 	}
 	for _, tc := range tests {
 		got, err := s.Meetings(ctx, tc.filter)
