@@ -21,6 +21,7 @@ import (
 //		token_timeout <duration>
 //		cookie_timeout <duration>
 //		cookie_secret <secret>
+//		not_found_page <file>
 //	}
 func parseRecordings(d *caddyfile.Dispenser, r *module.RecordingsConfig) error {
 	if d.NextArg() {
@@ -91,6 +92,10 @@ func parseRecordings(d *caddyfile.Dispenser, r *module.RecordingsConfig) error {
 		case "cookie_secret":
 			if err = seen.check(d, "recordings "+kw, r.CookieSecret != ""); err == nil {
 				r.CookieSecret, err = oneArg(d, kw)
+			}
+		case "not_found_page":
+			if err = seen.check(d, "recordings "+kw, r.NotFoundPage != ""); err == nil {
+				r.NotFoundPage, err = oneArg(d, kw)
 			}
 		default:
 			return d.Errf("unrecognized recordings option %q", kw)

@@ -19,15 +19,39 @@ type apiRoute struct {
 	serve   func(h *Handler, w http.ResponseWriter, r *http.Request) error
 }
 
-// getOrPost is the method set of most BBB calls. HEAD is served like GET, as
-// Rails (and so Scalelite) routes it.
-var getOrPost = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+// The method sets of spec/scalelite.md §1. HEAD is served like GET where
+// reading is all a call does, as Rails (and so Scalelite) routes it; calls
+// that change state (create, end, join, sendChatMessage) do not take it.
+var (
+	getOrPost = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+	getPost   = []string{http.MethodGet, http.MethodPost}
+	getOnly   = []string{http.MethodGet}
+	postOnly  = []string{http.MethodPost}
+)
 
 // apiRoutes maps a call name (the path element after /bigbluebutton/api/) to
 // its route; the index document is the empty name. Each call lives in a file
 // named after it and is added here.
 var apiRoutes = map[string]apiRoute{
-	"": {methods: getOrPost, serve: (*Handler).serveIndex},
+	"":                   {methods: getOrPost, serve: (*Handler).serveIndex},
+	"create":             {methods: getPost, serve: (*Handler).serveCreate},
+	"join":               {methods: getOnly, serve: (*Handler).serveJoin},
+	"end":                {methods: getPost, serve: (*Handler).serveEnd},
+	"isMeetingRunning":   {methods: getOrPost, serve: (*Handler).serveIsMeetingRunning},
+	"getMeetingInfo":     {methods: getOrPost, serve: (*Handler).serveGetMeetingInfo},
+	"getMeetings":        {methods: getOrPost, serve: (*Handler).serveGetMeetingsRoute},
+	"insertDocument":     {methods: postOnly, serve: (*Handler).serveInsertDocument},
+	"sendChatMessage":    {methods: getOnly, serve: (*Handler).serveSendChatMessage},
+	"analytics_callback": {methods: postOnly, serve: (*Handler).serveAnalyticsCallback},
+}
+
+// serveGetMeetingsRoute picks getMeetings or its disabled variant by the
+// settings of this config load.
+func (h *Handler) serveGetMeetingsRoute(w http.ResponseWriter, r *http.Request) error {
+	if h.settings.GetMeetingsDisabled {
+		return h.serveGetMeetingsDisabled(w, r)
+	}
+	return h.serveGetMeetings(w, r)
 }
 
 // apiCall returns the call name of a BBB API path, and false for a path

@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/poller"
+	"github.com/caddy-bbb/caddy-bbb/recordings"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -70,8 +71,9 @@ type App struct {
 	storeKeys    []string
 	storeHandles []*storeHandle
 
-	poller *poller.Poller
-	bg     *background
+	poller   *poller.Poller
+	importer *recordings.Importer
+	bg       *background
 }
 
 // Live returns the live store (servers, meetings, tenants, tokens, leases).

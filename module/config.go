@@ -58,6 +58,9 @@ type RecordingsConfig struct {
 	// CookieSecret signs playback cookies; default: generated once and kept
 	// in the live store.
 	CookieSecret string `json:"cookie_secret,omitempty"`
+	// NotFoundPage is an HTML file shown instead of the built-in "Recording
+	// Not Found" page for a recording that cannot be played.
+	NotFoundPage string `json:"not_found_page,omitempty"`
 }
 
 // FSAPIConfig configures the FreeSWITCH dialplan endpoint.

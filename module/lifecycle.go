@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/poller"
+	"github.com/caddy-bbb/caddy-bbb/recordings"
 )
 
 const (
@@ -31,8 +34,8 @@ type background struct {
 }
 
 // provisionWork builds the background workers from the settings. It starts
-// nothing: that is Start's job.
-func (a *App) provisionWork() {
+// nothing and touches no file: that is Start's job.
+func (a *App) provisionWork() error {
 	s := a.settings
 	if a.live != nil {
 		a.poller = poller.New(a.live, a.client, poller.Config{
@@ -45,6 +48,26 @@ func (a *App) provisionWork() {
 			LoadJoinBufferTime: s.LoadJoinBufferTime,
 		}, a.logger.Named("poller"))
 	}
+	if a.live != nil && a.recs != nil && !s.Recordings.Disabled {
+		r := s.Recordings
+		im, err := recordings.NewImporter(recordings.ImporterConfig{
+			SpoolDir:          r.SpoolDir,
+			WorkDir:           r.WorkDir,
+			PublishDir:        r.PublishDir,
+			UnpublishDir:      r.UnpublishDir,
+			ImportUnpublished: r.ImportUnpublished,
+			Protected:         r.Protected,
+			Secrets:           s.Secrets,
+			// Scalelite signs recording-ready callbacks with HS512 only
+			// when front-ends may not use sha256.
+			CallbackHS512: !slices.Contains(s.ChecksumAlgorithms, bbb.SHA256),
+		}, a.recs, a.live, a.logger.Named("importer"))
+		if err != nil {
+			return err
+		}
+		a.importer = im
+	}
+	return nil
 }
 
 // Start brings the stores' schemas up to date and starts the background
@@ -60,6 +83,13 @@ func (a *App) Start() error {
 	a.bg = &background{cancel: bgCancel}
 	if a.poller != nil {
 		a.goBackground(bgCtx, "poller", a.poller.Run)
+	}
+	if a.importer != nil {
+		a.goBackground(bgCtx, "importer", func(ctx context.Context) {
+			if err := a.importer.Run(ctx); err != nil && ctx.Err() == nil {
+				a.logger.Error("recording importer stopped", zap.Error(err))
+			}
+		})
 	}
 	return nil
 }
@@ -102,3 +132,7 @@ func (a *App) Stop() error {
 
 // Poller returns the app's poller, nil when the app has no live store.
 func (a *App) Poller() *poller.Poller { return a.poller }
+
+// Importer returns the app's recording importer, nil when recordings are
+// disabled or the stores are missing.
+func (a *App) Importer() *recordings.Importer { return a.importer }

@@ -120,6 +120,9 @@ type RecordingSettings struct {
 	// CookieSecret is empty when none is configured: one is then generated
 	// once and kept in the live store.
 	CookieSecret string
+	// NotFoundPage is the operator's HTML file for unplayable recordings;
+	// empty means the built-in page.
+	NotFoundPage string
 }
 
 // FSAPISettings is the effective FreeSWITCH endpoint configuration.
@@ -172,7 +175,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := a.provisionStores(); err != nil {
 		return err
 	}
-	a.provisionWork()
+	if err := a.provisionWork(); err != nil {
+		return err
+	}
 	if len(s.Secrets) == 0 && s.Multitenancy == "" {
 		a.logger.Warn("no secrets configured: every BBB API call will fail its checksum; set `secrets` in the bbb global option")
 	}
@@ -318,6 +323,7 @@ func (a *App) resolve(repl *caddy.Replacer) (Settings, error) {
 	str(&s.Recordings.PublishDir, "recordings.publish_dir", rc.PublishDir, defaultPublishDir)
 	str(&s.Recordings.UnpublishDir, "recordings.unpublish_dir", rc.UnpublishDir, defaultUnpublishDir)
 	str(&s.Recordings.CookieSecret, "recordings.cookie_secret", rc.CookieSecret, "")
+	str(&s.Recordings.NotFoundPage, "recordings.not_found_page", rc.NotFoundPage, "")
 	formats, err := r.list("recordings.playback_formats", rc.PlaybackFormats, ":")
 	keep(err)
 	for _, f := range formats {

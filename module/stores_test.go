@@ -12,10 +12,12 @@ import (
 	"github.com/caddy-bbb/caddy-bbb/store/storetest"
 )
 
-// startApp provisions, validates and starts an app from raw JSON.
+// startApp provisions, validates and starts an app from raw JSON, with the
+// recording folders in a temp dir unless raw sets them: Start runs the
+// importer, which creates its folders.
 func startApp(t *testing.T, raw string) *App {
 	t.Helper()
-	app := mustProvision(t, raw)
+	app := mustProvision(t, withTempRecordingDirs(t, raw))
 	if err := app.Start(); err != nil {
 		t.Fatalf("start %s: %v", raw, err)
 	}
@@ -25,6 +27,28 @@ func startApp(t *testing.T, raw string) *App {
 		}
 	})
 	return app
+}
+
+func withTempRecordingDirs(t *testing.T, raw string) string {
+	t.Helper()
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg["recordings"]; !ok {
+		dir := t.TempDir()
+		cfg["recordings"] = map[string]any{
+			"spool_dir":     filepath.Join(dir, "spool"),
+			"work_dir":      filepath.Join(dir, "work"),
+			"publish_dir":   filepath.Join(dir, "published"),
+			"unpublish_dir": filepath.Join(dir, "unpublished"),
+		}
+	}
+	out, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func jsonString(s string) string {
