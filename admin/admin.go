@@ -41,12 +41,46 @@ func (a *Admin) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// Routes returns the admin routes. Patterns are Go http.ServeMux patterns;
-// the /bbb/ prefix catches every path no more specific route claims.
+// Routes returns the admin routes of DESIGN §5. Patterns are Go
+// http.ServeMux patterns; the /bbb/ prefix catches every path and method no
+// more specific route claims.
 func (a *Admin) Routes() []caddy.AdminRoute {
-	return []caddy.AdminRoute{
-		{Pattern: "/bbb/", Handler: a.withApp(a.notFound)},
+	routes := []struct {
+		pattern string
+		handler caddy.AdminHandler
+	}{
+		{"GET /bbb/servers", a.withPool(listServers)},
+		{"POST /bbb/servers", a.withPool(addServer)},
+		{"PUT /bbb/servers", a.withPool(syncServers)},
+		{"GET /bbb/servers/{id}", a.withPool(getServer)},
+		{"PATCH /bbb/servers/{id}", a.withPool(updateServer)},
+		{"DELETE /bbb/servers/{id}", a.withPool(deleteServer)},
+		{"POST /bbb/servers/{id}/enable", a.withPool(enableServer)},
+		{"POST /bbb/servers/{id}/cordon", a.withPool(cordonServer)},
+		{"POST /bbb/servers/{id}/disable", a.withPool(disableServer)},
+		{"POST /bbb/servers/{id}/panic", a.withPool(panicServer)},
+		{"POST /bbb/poll", a.withApp(pollNow)},
+		{"GET /bbb/status", a.withPool(getStatus)},
+		{"GET /bbb/meetings", a.withPool(listMeetings)},
+		{"GET /bbb/meetings/{id}", a.withPool(getMeeting)},
+		{"DELETE /bbb/meetings/{id}", a.withPool(endMeeting)},
+		{"GET /bbb/tenants", a.withPool(listTenants)},
+		{"POST /bbb/tenants", a.withPool(addTenant)},
+		{"GET /bbb/tenants/{id}", a.withPool(getTenant)},
+		{"PATCH /bbb/tenants/{id}", a.withPool(updateTenant)},
+		{"DELETE /bbb/tenants/{id}", a.withPool(deleteTenant)},
+		{"GET /bbb/tenants/{id}/settings", a.withPool(getTenantSettings)},
+		{"PUT /bbb/tenants/{id}/settings", a.withPool(putTenantSettings)},
+		{"DELETE /bbb/tenants/{id}/settings", a.withPool(deleteTenantSettings)},
+		{"POST /bbb/recordings/import", a.withApp(importNow)},
+		{"POST /bbb/recordings/assign-tenant", a.withApp(a.assignTenant)},
+		{"/bbb/", a.withApp(a.notFound)},
 	}
+	out := make([]caddy.AdminRoute, len(routes))
+	for i, rt := range routes {
+		out[i] = caddy.AdminRoute{Pattern: rt.pattern, Handler: rt.handler}
+	}
+	return out
 }
 
 // appHandler is an admin route that needs the running bbb app.

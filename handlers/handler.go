@@ -95,6 +95,9 @@ func (h *Handler) wire(live store.Live, recordings store.Recordings, client *bbb
 
 // ServeHTTP answers BBB API requests and passes everything else on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if r.URL.Path == healthPath {
+		return h.serveHealth(w, r)
+	}
 	if done, err := h.servePlayback(w, r, next); done {
 		return err
 	}
