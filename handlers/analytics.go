@@ -14,7 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/caddy-bbb/caddy-bbb/balancer"
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -66,7 +66,7 @@ func (h *Handler) relayAnalytics(ctx context.Context, r *http.Request, a *apiReq
 		secrets = append(secrets, s.Secret)
 	}
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if _, err := balancer.VerifyJWT(strings.TrimSpace(token), balancer.HS512, secrets, time.Now()); err != nil {
+	if _, err := bbb.VerifyJWT(strings.TrimSpace(token), bbb.HS512, secrets, time.Now()); err != nil {
 		return fmt.Errorf("verify token: %w", err)
 	}
 
@@ -138,7 +138,7 @@ func (noRecordings) Callback(context.Context, string, string) (store.CallbackDat
 
 // postAnalytics makes one relay attempt; only a 2xx answer is success.
 func (h *Handler) postAnalytics(ctx context.Context, target string, payload []byte, secret string) error {
-	token, err := balancer.SignJWT(balancer.HS512, map[string]any{"exp": time.Now().Add(analyticsTokenLifetime).Unix()}, secret)
+	token, err := bbb.SignJWT(bbb.HS512, map[string]any{"exp": time.Now().Add(analyticsTokenLifetime).Unix()}, secret)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddy-bbb/caddy-bbb/balancer"
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/module"
 	"github.com/caddy-bbb/caddy-bbb/store"
@@ -53,7 +52,7 @@ func analyticsBody(meetingID string) string {
 }
 
 func bearer(t *testing.T, secret string, exp time.Time) http.Header {
-	tok, err := balancer.SignJWT(balancer.HS512, map[string]any{"exp": exp.Unix()}, secret)
+	tok, err := bbb.SignJWT(bbb.HS512, map[string]any{"exp": exp.Unix()}, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +91,7 @@ func TestAnalyticsCallback(t *testing.T) {
 		t.Errorf("headers %v", h)
 	}
 	tok, _ := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
-	if _, err := balancer.VerifyJWT(tok, balancer.HS512, []string{"lb-one"}, time.Now()); err != nil {
+	if _, err := bbb.VerifyJWT(tok, bbb.HS512, []string{"lb-one"}, time.Now()); err != nil {
 		t.Errorf("relayed token not signed with the first LB secret: %v", err)
 	}
 	if docs[0]["customer"] != "scalelite" || docs[0]["meeting_id"] != "ok-room" || docs[0]["internal_meeting_id"] != "abc-1" {

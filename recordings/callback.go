@@ -15,7 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/caddy-bbb/caddy-bbb/balancer"
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -266,14 +266,14 @@ func (n *Notifier) attempt(ctx context.Context, cb *readyCallback, log *zap.Logg
 	if len(secrets) == 0 {
 		return callbackDrop, errors.New("no secret to sign the callback with")
 	}
-	alg := balancer.HS256
+	alg := bbb.HS256
 	if n.cfg.HS512 {
-		alg = balancer.HS512
+		alg = bbb.HS512
 	}
 	log = log.With(zap.String("host", target.Host))
 	var errs []error
 	for i, secret := range secrets {
-		token, err := balancer.SignJWT(alg, readyClaims{MeetingID: cb.meetingID, RecordID: cb.recordID}, secret)
+		token, err := bbb.SignJWT(alg, readyClaims{MeetingID: cb.meetingID, RecordID: cb.recordID}, secret)
 		if err != nil {
 			return callbackDrop, fmt.Errorf("sign callback: %w", err)
 		}

@@ -11,7 +11,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/caddy-bbb/caddy-bbb/balancer"
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
@@ -32,7 +31,7 @@ func (rr *readyReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		rr.t.Errorf("callback %s with %q", r.Method, r.Header.Get("Content-Type"))
 	}
-	claims, err := balancer.VerifyJWT(r.PostFormValue("signed_parameters"), rr.alg, []string{rr.secret}, time.Now())
+	claims, err := bbb.VerifyJWT(r.PostFormValue("signed_parameters"), rr.alg, []string{rr.secret}, time.Now())
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
 	if err != nil {
@@ -88,9 +87,9 @@ func TestRecordingReadyCallback(t *testing.T) {
 			t.Parallel()
 			e := newImportEnv(t, "", nil)
 			ctx := context.Background()
-			alg := balancer.HS256
+			alg := bbb.HS256
 			if tc.hs512 {
-				alg = balancer.HS512
+				alg = bbb.HS512
 			}
 			rr := &readyReceiver{t: t, alg: alg, secret: tc.receiverKey, script: tc.script}
 			srv := httptest.NewServer(rr)
@@ -141,7 +140,7 @@ func TestRecordingReadyCallback(t *testing.T) {
 func TestImportFiresCallback(t *testing.T) {
 	e := newImportEnv(t, "", nil)
 	ctx := context.Background()
-	rr := &readyReceiver{t: t, alg: balancer.HS256, secret: "tenant-secret", script: []int{200}}
+	rr := &readyReceiver{t: t, alg: bbb.HS256, secret: "tenant-secret", script: []int{200}}
 	srv := httptest.NewServer(rr)
 	t.Cleanup(srv.Close)
 	if err := e.db.AddTenant(ctx, store.Tenant{ID: "t1", Name: "acme", Secrets: []string{"tenant-secret"}}); err != nil {

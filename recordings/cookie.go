@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/caddy-bbb/caddy-bbb/balancer"
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -66,7 +66,7 @@ func (c Cookies) Issue(format, recordID string, now time.Time, secure bool, user
 		lifetime = DefaultCookieTimeout
 	}
 	path := CookiePath(format, recordID)
-	value, err := balancer.SignJWT(balancer.HS256, claims{Sub: path, Exp: now.Add(lifetime).Unix()}, c.Secret)
+	value, err := bbb.SignJWT(bbb.HS256, claims{Sub: path, Exp: now.Add(lifetime).Unix()}, c.Secret)
 	if err != nil {
 		return nil, fmt.Errorf("sign playback cookie: %w", err)
 	}
@@ -97,7 +97,7 @@ func (c Cookies) Verify(value, format, recordID string, now time.Time) error {
 	if c.Secret == "" {
 		return errors.New("verify playback cookie: no secret")
 	}
-	got, err := balancer.VerifyJWT(value, balancer.HS256, []string{c.Secret}, now)
+	got, err := bbb.VerifyJWT(value, bbb.HS256, []string{c.Secret}, now)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidCookie, err)
 	}

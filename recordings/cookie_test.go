@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddy-bbb/caddy-bbb/balancer"
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -45,7 +45,7 @@ func TestCookiesIssue(t *testing.T) {
 			if !cookie.Expires.IsZero() || cookie.MaxAge != 0 {
 				t.Errorf("cookie %+v is not a session cookie", cookie)
 			}
-			claims, err := balancer.VerifyJWT(cookie.Value, balancer.HS256, []string{c.Secret}, now)
+			claims, err := bbb.VerifyJWT(cookie.Value, bbb.HS256, []string{c.Secret}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestCookiesVerify(t *testing.T) {
 		return cookie.Value
 	}
 	valid := issue("presentation", "rec-1")
-	noExp, err := balancer.SignJWT(balancer.HS256, map[string]string{"sub": "/presentation/rec-1"}, c.Secret)
+	noExp, err := bbb.SignJWT(bbb.HS256, map[string]string{"sub": "/presentation/rec-1"}, c.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}

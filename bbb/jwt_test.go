@@ -1,4 +1,4 @@
-package balancer
+package bbb
 
 import (
 	"encoding/base64"
