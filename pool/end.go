@@ -2,16 +2,12 @@ package pool
 
 import (
 	"context"
-	"sync"
 
 	"go.uber.org/zap"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
-
-// endParallelism is how many end calls go to one server at once.
-const endParallelism = 8
 
 // target is how the pool calls a server: an offline one with the client's
 // shortened timeouts, so a dead server does not hold an admin request up.
@@ -31,30 +27,7 @@ func (p *Pool) endMeetings(ctx context.Context, s store.Server, meetings []store
 	// cancelled: the bindings are already gone.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.EndTimeout)
 	defer cancel()
-	t := target(s)
-
-	work := make(chan store.Meeting)
-	var wg sync.WaitGroup
-	for range min(endParallelism, len(meetings)) {
-		wg.Go(func() {
-			for m := range work {
-				if _, err := p.client.End(ctx, t, m.ID); err != nil {
-					p.log.Warn("end meeting failed",
-						zap.String("server", s.ID), zap.String("tenant", m.Tenant),
-						zap.String("meeting", m.ID), zap.Error(err))
-				}
-			}
-		})
-	}
-	defer wg.Wait()
-	defer close(work)
-	for _, m := range meetings {
-		select {
-		case work <- m:
-		case <-ctx.Done():
-			p.log.Warn("ending meetings stopped: out of time",
-				zap.String("server", s.ID), zap.Duration("timeout", p.cfg.EndTimeout))
-			return
-		}
-	}
+	p.client.EndMeetings(ctx, target(s), store.MeetingIDs(meetings), func(id string, err error) {
+		p.log.Warn("end meeting failed", zap.String("server", s.ID), zap.String("meeting", id), zap.Error(err))
+	})
 }

@@ -192,3 +192,12 @@ type CallbackData struct {
 	RecordingReadyURL string
 	AnalyticsURL      string
 }
+
+// MeetingIDs returns the front-end meeting IDs of ms, in order.
+func MeetingIDs(ms []Meeting) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
+}
