@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -95,7 +94,10 @@ func renameOrCopy(src, target, formatDir, recordID string) error {
 	if err != nil {
 		return err
 	}
-	if err := copyExtracted(src, staging); err != nil {
+	if err := os.Mkdir(staging, 0o755); err != nil {
+		return fmt.Errorf("stage %s: %w", staging, err)
+	}
+	if err := copyTree(src, staging); err != nil {
 		return errors.Join(fmt.Errorf("copy into %s: %w", staging, err), os.RemoveAll(staging))
 	}
 	if err := os.Rename(staging, target); err != nil {
@@ -118,43 +120,4 @@ func asideName(formatDir, recordID, marker string) (string, error) {
 func isLeftover(name string) bool {
 	return strings.HasPrefix(name, ".") &&
 		(strings.Contains(name, replacedMarker) || strings.Contains(name, importingMarker))
-}
-
-// copyExtracted copies the folder src to dst, which must not exist. The
-// extraction only ever writes folders and regular files, so nothing else is
-// copied.
-func copyExtracted(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.Mkdir(target, 0o755)
-		case d.Type().IsRegular():
-			return copyRegular(p, target)
-		}
-		return nil
-	})
-}
-
-func copyRegular(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		return errors.Join(err, out.Close())
-	}
-	return out.Close()
 }
