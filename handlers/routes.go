@@ -6,6 +6,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 )
 
 // apiPrefix is where BBB serves its API; every call is a path element below it.
@@ -86,7 +88,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, call string) 
 		if c := h.logger.Check(zapcore.DebugLevel, "unsupported BBB API request"); c != nil {
 			c.Write(zap.String("call", call), zap.String("method", r.Method))
 		}
-		return writeXML(w, unsupportedRequest())
+		return bbb.WriteError(w, bbb.ErrUnsupportedRequest)
 	}
 	return route.serve(h, w, r)
 }
