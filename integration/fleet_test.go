@@ -63,9 +63,8 @@ type lbConfig struct {
 
 // lb is the Caddy under test with its bbb app's live store.
 type lb struct {
-	t      *testing.T
-	tester *caddytest.Tester
-	live   store.Live
+	t    *testing.T
+	live store.Live
 	// client sends requests to the Caddy under test whatever their host,
 	// and does not follow redirects: a join's 302 is what tests assert.
 	client *http.Client
@@ -105,14 +104,16 @@ func startLB(t *testing.T, cfg lbConfig) *lb {
 	if !ok || app.Live() == nil {
 		t.Fatalf("bbb app of the running config is %T without a live store", v)
 	}
+	transport := loopbackTransport()
+	t.Cleanup(transport.CloseIdleConnections)
 	client := &http.Client{
-		Transport: loopbackTransport(),
+		Transport: transport,
 		Timeout:   10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
-	return &lb{t: t, tester: tester, live: app.Live(), client: client}
+	return &lb{t: t, live: app.Live(), client: client}
 }
 
 // activeContext returns the context of the running config. Caddy swaps it
