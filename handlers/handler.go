@@ -98,6 +98,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if r.URL.Path == healthPath {
 		return h.serveHealth(w, r)
 	}
+	if r.URL.Path == fsapiPath {
+		return h.serveFSAPI(w, r)
+	}
 	if done, err := h.servePlayback(w, r, next); done {
 		return err
 	}
