@@ -147,17 +147,20 @@ func (s *Store) MeetingServer(ctx context.Context, tenant, id string) (store.Mee
 	var srv store.Server
 	var created int64
 	var state string
-	err := s.reader.QueryRowContext(ctx, `SELECT m.tenant, m.id, m.server_id, m.moderator_pw, m.voice_bridge,
+	row, err := s.readStmts.queryRow(ctx, `SELECT m.tenant, m.id, m.server_id, m.moderator_pw, m.voice_bridge,
 			m.created_at, m.expected_load, m.participants, m.moderators, m.videos,
 			s.id, s.url, s.secret, s.tag, s.state, s.online, s.load, s.load_multiplier, s.meetings, s.users,
 			s.largest_meeting, s.videos, s.bbb_version, s.healthy_count, s.unhealthy_count
 		FROM meetings m JOIN servers s ON s.id = m.server_id
-		WHERE m.tenant = ? AND m.id = ?`, tenant, id).Scan(
-		&m.Tenant, &m.ID, &m.ServerID, &m.ModeratorPW, &m.VoiceBridge, &created,
-		&m.ExpectedLoad, &m.Participants, &m.Moderators, &m.Videos,
-		&srv.ID, &srv.URL, &srv.Secret, &srv.Tag, &state, &srv.Online, &srv.Load, &srv.LoadMultiplier,
-		&srv.Meetings, &srv.Users, &srv.LargestMeeting, &srv.Videos, &srv.BBBVersion,
-		&srv.HealthyCount, &srv.UnhealthyCount)
+		WHERE m.tenant = ? AND m.id = ?`, tenant, id)
+	if err == nil {
+		err = row.Scan(
+			&m.Tenant, &m.ID, &m.ServerID, &m.ModeratorPW, &m.VoiceBridge, &created,
+			&m.ExpectedLoad, &m.Participants, &m.Moderators, &m.Videos,
+			&srv.ID, &srv.URL, &srv.Secret, &srv.Tag, &state, &srv.Online, &srv.Load, &srv.LoadMultiplier,
+			&srv.Meetings, &srv.Users, &srv.LargestMeeting, &srv.Videos, &srv.BBBVersion,
+			&srv.HealthyCount, &srv.UnhealthyCount)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		err = store.ErrNotFound
 	}

@@ -157,7 +157,7 @@ func (s *Store) PlaceableServers(ctx context.Context) ([]store.Server, error) {
 // AddServerLoad adds delta to an online server's load in one statement; it
 // does nothing for an unknown or offline server.
 func (s *Store) AddServerLoad(ctx context.Context, id string, delta float64) error {
-	_, err := s.writer.ExecContext(ctx, `UPDATE servers SET load = load + ? WHERE id = ? AND online = 1`, delta, id)
+	_, err := s.writeStmts.exec(ctx, `UPDATE servers SET load = load + ? WHERE id = ? AND online = 1`, delta, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: add load to server %s: %w", id, err)
 	}

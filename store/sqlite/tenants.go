@@ -65,7 +65,11 @@ func (s *Store) Tenant(ctx context.Context, id string) (store.Tenant, error) {
 
 // TenantByName returns a tenant by name or store.ErrNotFound.
 func (s *Store) TenantByName(ctx context.Context, name string) (store.Tenant, error) {
-	t, err := scanTenant(s.reader.QueryRowContext(ctx, `SELECT id, name, secrets FROM tenants WHERE name = ?`, name))
+	row, err := s.readStmts.queryRow(ctx, `SELECT id, name, secrets FROM tenants WHERE name = ?`, name)
+	var t store.Tenant
+	if err == nil {
+		t, err = scanTenant(row)
+	}
 	if err != nil {
 		return store.Tenant{}, fmt.Errorf("sqlite: tenant named %q: %w", name, err)
 	}
