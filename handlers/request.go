@@ -234,7 +234,12 @@ func (h *Handler) fail(w http.ResponseWriter, log *zap.Logger, call string, err 
 	if log == nil {
 		log = h.logger.With(zap.String("call", call))
 	}
-	log.Error("BBB API call failed", zap.Error(err))
+	if errors.Is(err, context.Canceled) {
+		// The client went away: nothing is wrong with the load balancer.
+		log.Debug("BBB API call abandoned by the client", zap.Error(err))
+	} else {
+		log.Error("BBB API call failed", zap.Error(err))
+	}
 	return bbb.WriteError(w, bbb.InternalError(msg))
 }
 
