@@ -15,8 +15,9 @@ const releaseTimeout = 5 * time.Second
 
 // Run polls every Interval for as long as this Poller holds the poller
 // lease, until ctx is cancelled. Without the lease it checks again every
-// third of LeaseTTL, so it takes over within about LeaseTTL of the holder
-// stopping. The holder renews the lease between and during cycles, so with
+// third of LeaseTTL (or every Interval, if shorter), so it takes over within
+// about LeaseTTL of a crashed holder and within that check of one that
+// released the lease. The holder renews the lease between and during cycles, so with
 // several nodes sharing the live store exactly one polls. A panic in a cycle
 // is logged and the loop goes on. Run returns once ctx is cancelled, having
 // released the lease; call it once per Poller.
@@ -30,7 +31,11 @@ func (p *Poller) Run(ctx context.Context) {
 			p.runCycle(ctx)
 			next = started.Add(p.cfg.Interval)
 		}
-		wait := p.renewEvery()
+		// Without the lease, ask again at least every interval: when the
+		// holder is this process's previous config (a reload starts the new
+		// poller before it stops the old one), polling resumes within one
+		// interval of the old poller letting go.
+		wait := min(p.renewEvery(), p.cfg.Interval)
 		if leading {
 			wait = min(wait, time.Until(next))
 		}
