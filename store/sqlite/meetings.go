@@ -147,6 +147,8 @@ func (s *Store) MeetingServer(ctx context.Context, tenant, id string) (store.Mee
 	var srv store.Server
 	var created int64
 	var state string
+	s.loads.flush.RLock()
+	defer s.loads.flush.RUnlock()
 	row, err := s.readStmts.queryRow(ctx, `SELECT m.tenant, m.id, m.server_id, m.moderator_pw, m.voice_bridge,
 			m.created_at, m.expected_load, m.participants, m.moderators, m.videos,
 			s.id, s.url, s.secret, s.tag, s.state, s.online, s.load, s.load_multiplier, s.meetings, s.users,
@@ -169,6 +171,7 @@ func (s *Store) MeetingServer(ctx context.Context, tenant, id string) (store.Mee
 	}
 	m.CreatedAt = fromNanos(created)
 	srv.State = store.ServerState(state)
+	s.loads.adjust(&srv)
 	return m, srv, nil
 }
 

@@ -55,7 +55,12 @@ func getServer(ctx context.Context, q querier, id string) (store.Server, error) 
 
 // Servers returns every server, ordered by id.
 func (s *Store) Servers(ctx context.Context) ([]store.Server, error) {
-	out, err := queryServers(ctx, s.reader, `SELECT `+serverColumns+` FROM servers ORDER BY id`)
+	var out []store.Server
+	err := s.readServers(func() ([]*store.Server, error) {
+		var err error
+		out, err = queryServers(ctx, s.reader, `SELECT `+serverColumns+` FROM servers ORDER BY id`)
+		return pointers(out), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list servers: %w", err)
 	}
@@ -64,7 +69,12 @@ func (s *Store) Servers(ctx context.Context) ([]store.Server, error) {
 
 // Server returns one server or store.ErrNotFound.
 func (s *Store) Server(ctx context.Context, id string) (store.Server, error) {
-	srv, err := getServer(ctx, s.reader, id)
+	var srv store.Server
+	err := s.readServers(func() ([]*store.Server, error) {
+		var err error
+		srv, err = getServer(ctx, s.reader, id)
+		return []*store.Server{&srv}, err
+	})
 	if err != nil {
 		return store.Server{}, fmt.Errorf("sqlite: server %s: %w", id, err)
 	}
@@ -87,6 +97,10 @@ func (s *Store) AddServer(ctx context.Context, srv store.Server) error {
 // UpdateServer applies fn to the stored server inside a write transaction,
 // so no concurrent update is lost.
 func (s *Store) UpdateServer(ctx context.Context, id string, fn func(*store.Server) error) (store.Server, error) {
+	// fn must see the load with every increment so far.
+	if err := s.flushLoads(ctx, id); err != nil {
+		return store.Server{}, fmt.Errorf("sqlite: update server %s: %w", id, err)
+	}
 	var out store.Server
 	var fnErr error
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -141,25 +155,43 @@ func (s *Store) DeleteServer(ctx context.Context, id string) ([]store.Meeting, e
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: delete server %s: %w", id, err)
 	}
+	s.loads.drop(id)
 	return removed, nil
 }
 
 // PlaceableServers returns the enabled, online servers ordered by load, then id.
 func (s *Store) PlaceableServers(ctx context.Context) ([]store.Server, error) {
-	out, err := queryServers(ctx, s.reader, `SELECT `+serverColumns+` FROM servers
-		WHERE state = 'enabled' AND online = 1 ORDER BY load, id`)
+	var out []store.Server
+	err := s.readServers(func() ([]*store.Server, error) {
+		var err error
+		out, err = queryServers(ctx, s.reader, `SELECT `+serverColumns+` FROM servers
+			WHERE state = 'enabled' AND online = 1`)
+		return pointers(out), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: placeable servers: %w", err)
 	}
+	sortPlaceable(out)
 	return out, nil
 }
 
-// AddServerLoad adds delta to an online server's load in one statement; it
-// does nothing for an unknown or offline server.
+// AddServerLoad adds delta to an online server's load; it does nothing for an
+// unknown or offline server. The increment is visible to every read at once
+// and written with others within loadFlushEvery (see pendingLoads).
 func (s *Store) AddServerLoad(ctx context.Context, id string, delta float64) error {
-	_, err := s.writeStmts.exec(ctx, `UPDATE servers SET load = load + ? WHERE id = ? AND online = 1`, delta, id)
-	if err != nil {
+	if !s.loads.add(id, delta) {
+		return nil
+	}
+	if err := s.flushLoads(ctx); err != nil {
 		return fmt.Errorf("sqlite: add load to server %s: %w", id, err)
 	}
 	return nil
+}
+
+func pointers(servers []store.Server) []*store.Server {
+	out := make([]*store.Server, len(servers))
+	for i := range servers {
+		out[i] = &servers[i]
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -31,6 +32,8 @@ type Store struct {
 	// Prepared statements of the hot paths, per pool.
 	readStmts  *stmtCache
 	writeStmts *stmtCache
+
+	loads pendingLoads
 }
 
 var (
@@ -108,7 +111,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
-	return errors.Join(s.readStmts.close(), s.writeStmts.close(), s.reader.Close(), s.writer.Close())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	flushErr := s.flushLoads(ctx)
+	return errors.Join(flushErr, s.readStmts.close(), s.writeStmts.close(), s.reader.Close(), s.writer.Close())
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
