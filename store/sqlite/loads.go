@@ -120,6 +120,8 @@ func (s *Store) flushLoads(ctx context.Context, ids ...string) error {
 		return err
 	}
 	s.loads.settle(pending)
+	// Cached servers hold the written load: they are stale now.
+	s.lookups.serversChanged()
 	return nil
 }
 

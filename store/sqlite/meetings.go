@@ -69,6 +69,7 @@ func getMeeting(ctx context.Context, q querier, tenant, id string) (store.Meetin
 // check and the insert one step, so concurrent binds of one meeting create it
 // once and concurrent binds of different meetings never share a bridge.
 func (s *Store) BindMeeting(ctx context.Context, m store.Meeting, bridges []string) (store.Meeting, bool, error) {
+	defer s.lookups.meetingsChanged()
 	var out store.Meeting
 	var created bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -141,14 +142,36 @@ func (s *Store) Meeting(ctx context.Context, tenant, id string) (store.Meeting, 
 }
 
 // MeetingServer returns the binding of (tenant, id) and its server in one
-// query; store.ErrNotFound if either is missing.
+// query, or from the lookup cache when nothing changed since it was read;
+// store.ErrNotFound if either is missing.
 func (s *Store) MeetingServer(ctx context.Context, tenant, id string) (store.Meeting, store.Server, error) {
-	var m store.Meeting
-	var srv store.Server
-	var created int64
-	var state string
 	s.loads.flush.RLock()
 	defer s.loads.flush.RUnlock()
+	meetingsGen, serversGen := s.lookups.generations()
+	l, ok := s.lookups.get(tenant, id, meetingsGen, serversGen)
+	if !ok {
+		var err error
+		if l, err = s.readMeetingServer(ctx, tenant, id); err != nil {
+			return store.Meeting{}, store.Server{}, fmt.Errorf("sqlite: meeting %q of tenant %q and its server: %w", id, tenant, err)
+		}
+		l.meetingsGen, l.serversGen = meetingsGen, serversGen
+		s.lookups.put(tenant, id, l)
+	}
+	if !l.found {
+		return store.Meeting{}, store.Server{}, fmt.Errorf("sqlite: meeting %q of tenant %q and its server: %w", id, tenant, store.ErrNotFound)
+	}
+	srv := l.server
+	s.loads.adjust(&srv)
+	return l.meeting, srv, nil
+}
+
+// readMeetingServer reads a binding and its server from the database; a
+// missing one is an answer too (found false), not an error.
+func (s *Store) readMeetingServer(ctx context.Context, tenant, id string) (lookup, error) {
+	var l lookup
+	m, srv := &l.meeting, &l.server
+	var created int64
+	var state string
 	row, err := s.readStmts.queryRow(ctx, `SELECT m.tenant, m.id, m.server_id, m.moderator_pw, m.voice_bridge,
 			m.created_at, m.expected_load, m.participants, m.moderators, m.videos,
 			s.id, s.url, s.secret, s.tag, s.state, s.online, s.load, s.load_multiplier, s.meetings, s.users,
@@ -164,15 +187,15 @@ func (s *Store) MeetingServer(ctx context.Context, tenant, id string) (store.Mee
 			&srv.HealthyCount, &srv.UnhealthyCount)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
+		return lookup{}, nil
 	}
 	if err != nil {
-		return store.Meeting{}, store.Server{}, fmt.Errorf("sqlite: meeting %q of tenant %q and its server: %w", id, tenant, err)
+		return lookup{}, err
 	}
 	m.CreatedAt = fromNanos(created)
 	srv.State = store.ServerState(state)
-	s.loads.adjust(&srv)
-	return m, srv, nil
+	l.found = true
+	return l, nil
 }
 
 // MeetingByVoiceBridge returns the meeting holding a voice bridge.
@@ -214,6 +237,7 @@ func (s *Store) Meetings(ctx context.Context, f store.MeetingFilter) ([]store.Me
 
 // DeleteMeeting removes a binding, which frees its voice bridge.
 func (s *Store) DeleteMeeting(ctx context.Context, tenant, id string) (store.Meeting, error) {
+	defer s.lookups.meetingsChanged()
 	m, err := scanMeeting(s.writer.QueryRowContext(ctx, `DELETE FROM meetings WHERE tenant = ? AND id = ?
 		RETURNING `+meetingColumns, tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -227,6 +251,7 @@ func (s *Store) DeleteMeeting(ctx context.Context, tenant, id string) (store.Mee
 
 // RemoveServerMeetings removes every binding on a server and returns them.
 func (s *Store) RemoveServerMeetings(ctx context.Context, serverID string) ([]store.Meeting, error) {
+	defer s.lookups.meetingsChanged()
 	var removed []store.Meeting
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -248,6 +273,7 @@ type meetingKey struct{ tenant, id string }
 // SyncServerMeetings updates the live figures of the server's bindings that
 // the poll saw and removes the unseen ones created before pollStarted.
 func (s *Store) SyncServerMeetings(ctx context.Context, serverID string, pollStarted time.Time, seen []store.MeetingStats) ([]store.Meeting, error) {
+	defer s.lookups.meetingsChanged()
 	stats := make(map[meetingKey]store.MeetingStats, len(seen))
 	for _, st := range seen {
 		stats[meetingKey{st.Tenant, st.ID}] = st

@@ -83,6 +83,7 @@ func (s *Store) Server(ctx context.Context, id string) (store.Server, error) {
 
 // AddServer stores a new server; store.ErrConflict if the id is taken.
 func (s *Store) AddServer(ctx context.Context, srv store.Server) error {
+	defer s.lookups.serversChanged()
 	_, err := s.writer.ExecContext(ctx, `INSERT INTO servers (`+serverColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, serverArgs(srv)...)
 	if isUnique(err) {
@@ -97,6 +98,7 @@ func (s *Store) AddServer(ctx context.Context, srv store.Server) error {
 // UpdateServer applies fn to the stored server inside a write transaction,
 // so no concurrent update is lost.
 func (s *Store) UpdateServer(ctx context.Context, id string, fn func(*store.Server) error) (store.Server, error) {
+	defer s.lookups.serversChanged()
 	// fn must see the load with every increment so far.
 	if err := s.flushLoads(ctx, id); err != nil {
 		return store.Server{}, fmt.Errorf("sqlite: update server %s: %w", id, err)
@@ -134,6 +136,8 @@ func (s *Store) UpdateServer(ctx context.Context, id string, fn func(*store.Serv
 // voice bridges) and returns the bindings. It returns store.ErrNotFound when
 // there was neither the server nor any binding on it.
 func (s *Store) DeleteServer(ctx context.Context, id string) ([]store.Meeting, error) {
+	defer s.lookups.meetingsChanged()
+	defer s.lookups.serversChanged()
 	var removed []store.Meeting
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error

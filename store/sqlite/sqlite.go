@@ -33,7 +33,8 @@ type Store struct {
 	readStmts  *stmtCache
 	writeStmts *stmtCache
 
-	loads pendingLoads
+	loads   pendingLoads
+	lookups lookupCache
 }
 
 var (
