@@ -159,9 +159,9 @@ func TestPrefixIsolation(t *testing.T) {
 // under the default prefix and that removing what was added leaves no index
 // entry or voice bridge behind.
 func TestKeyLayout(t *testing.T) {
-	r := startPrivateRedis(t)
+	r := storetest.StartPrivateRedis(t)
 	ctx := testContext(t)
-	s, err := Open(r.url(), "")
+	s, err := Open(r.URL(), "")
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

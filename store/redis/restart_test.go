@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caddy-bbb/caddy-bbb/store"
+	"github.com/caddy-bbb/caddy-bbb/store/storetest"
 )
 
 // deadlineSlack is how far past its context's deadline a failing call may
@@ -22,9 +23,9 @@ const deadlineSlack = 750 * time.Millisecond
 // socket: calls fail with wrapped errors within their deadline and never
 // panic, and afterwards the same Store works again, data and all.
 func TestRedisRestart(t *testing.T) {
-	r := startPrivateRedis(t)
+	r := storetest.StartPrivateRedis(t)
 	ctx := testContext(t)
-	s, err := Open(r.url(), "")
+	s, err := Open(r.URL(), "")
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -40,18 +41,18 @@ func TestRedisRestart(t *testing.T) {
 	defer load.stop()
 
 	t.Run("paused", func(t *testing.T) {
-		r.pause()
-		defer r.resume()
+		r.Pause()
+		defer r.Resume()
 		checkCallsFail(t, s, 300*time.Millisecond, 300*time.Millisecond+deadlineSlack)
 	})
 	waitUp(t, s)
 
-	r.kill()
+	r.Kill()
 	// A refused connection fails well before the deadline: one dial per
 	// command attempt, not go-redis's default five.
 	t.Run("down", func(t *testing.T) { checkCallsFail(t, s, 3*time.Second, time.Second) })
 
-	r.start()
+	r.Start()
 	waitUp(t, s)
 	load.restarted.Store(true)
 

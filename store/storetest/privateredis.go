@@ -1,4 +1,4 @@
-package redis
+package storetest
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 // redisServerBin is where Debian's redis-server package puts the binary.
 const redisServerBin = "/usr/bin/redis-server"
 
-// privateRedis is a redis-server of one test's own, on a unix socket in the
+// PrivateRedis is a redis-server of one test's own, on a unix socket in the
 // test's temp dir, so the test may kill it or look at every key it holds.
-type privateRedis struct {
+type PrivateRedis struct {
 	t    *testing.T
 	bin  string
 	dir  string
@@ -25,10 +25,10 @@ type privateRedis struct {
 	cmd  *exec.Cmd
 }
 
-// startPrivateRedis starts a redis-server that keeps its data in an
+// StartPrivateRedis starts a redis-server that keeps its data in an
 // append-only file synced on every write, so it survives a kill. Without the
 // binary the test is skipped, or fails under CI.
-func startPrivateRedis(t *testing.T) *privateRedis {
+func StartPrivateRedis(t *testing.T) *PrivateRedis {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -42,16 +42,17 @@ func startPrivateRedis(t *testing.T) *privateRedis {
 		t.Skip(msg)
 	}
 	dir := t.TempDir()
-	r := &privateRedis{t: t, bin: bin, dir: dir, sock: filepath.Join(dir, "redis.sock")}
-	r.start()
-	t.Cleanup(r.kill)
+	r := &PrivateRedis{t: t, bin: bin, dir: dir, sock: filepath.Join(dir, "redis.sock")}
+	r.Start()
+	t.Cleanup(r.Kill)
 	return r
 }
 
-// url is the unix:// URL of the server.
-func (r *privateRedis) url() string { return "unix://" + r.sock }
+// URL is the unix:// URL of the server.
+func (r *PrivateRedis) URL() string { return "unix://" + r.sock }
 
-func (r *privateRedis) start() {
+// Start starts the server (again, after Kill) on the same socket and data.
+func (r *PrivateRedis) Start() {
 	r.t.Helper()
 	r.cmd = exec.Command(r.bin,
 		"--port", "0",
@@ -70,7 +71,7 @@ func (r *privateRedis) start() {
 }
 
 // waitReady waits, bounded, until the server answers PING.
-func (r *privateRedis) waitReady() {
+func (r *PrivateRedis) waitReady() {
 	r.t.Helper()
 	c := goredis.NewClient(&goredis.Options{
 		Network: "unix", Addr: r.sock, MaxRetries: -1,
@@ -93,8 +94,8 @@ func (r *privateRedis) waitReady() {
 	}
 }
 
-// kill ends the server at once, as a crash would; it is a no-op once done.
-func (r *privateRedis) kill() {
+// Kill ends the server at once, as a crash would; it is a no-op once done.
+func (r *PrivateRedis) Kill() {
 	if r.cmd == nil || r.cmd.Process == nil {
 		return
 	}
@@ -103,42 +104,16 @@ func (r *privateRedis) kill() {
 	r.cmd = nil
 }
 
-// pause stops the server without closing its socket, so calls hang instead
-// of failing; resume lets it go on.
-func (r *privateRedis) pause()  { r.signal(syscall.SIGSTOP) }
-func (r *privateRedis) resume() { r.signal(syscall.SIGCONT) }
+// Pause stops the server without closing its socket, so calls hang instead
+// of failing.
+func (r *PrivateRedis) Pause() { r.signal(syscall.SIGSTOP) }
 
-func (r *privateRedis) signal(sig syscall.Signal) {
+// Resume lets a paused server go on.
+func (r *PrivateRedis) Resume() { r.signal(syscall.SIGCONT) }
+
+func (r *PrivateRedis) signal(sig syscall.Signal) {
 	r.t.Helper()
 	if err := r.cmd.Process.Signal(sig); err != nil {
 		r.t.Fatalf("signal redis-server: %v", err)
 	}
-}
-
-// allKeys lists every key of the server, bounded by ctx.
-func allKeys(ctx context.Context, t *testing.T, c *goredis.Client, match string) []string {
-	t.Helper()
-	var keys []string
-	var cursor uint64
-	for {
-		batch, next, err := c.Scan(ctx, cursor, match, 1000).Result()
-		if err != nil {
-			t.Fatalf("scan %s: %v", match, err)
-		}
-		keys = append(keys, batch...)
-		if cursor = next; cursor == 0 {
-			return keys
-		}
-	}
-}
-
-// quietLogger drops go-redis's own log lines (one per failed dial while a
-// test has Redis down); the errors the calls return carry the same cause.
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}
-
-func TestMain(m *testing.M) {
-	goredis.SetLogger(quietLogger{})
-	os.Exit(m.Run())
 }
