@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/recgen"
 	"github.com/caddy-bbb/caddy-bbb/store"
 	"github.com/caddy-bbb/caddy-bbb/store/storetest"
 )
@@ -83,7 +84,7 @@ func run(ctx context.Context, cfg config) error {
 		return errors.New("no backend selected")
 	}
 
-	data := newDataset(cfg.n, 42)
+	data := recgen.New(cfg.n, 42)
 	queries := benchQueries(data)
 	var results []result
 	for _, b := range backends {
@@ -97,7 +98,7 @@ func run(ctx context.Context, cfg config) error {
 	return nil
 }
 
-func runBackend(ctx context.Context, cfg config, b backend, data *dataset, queries []benchQuery) (_ []result, err error) {
+func runBackend(ctx context.Context, cfg config, b backend, data *recgen.Dataset, queries []benchQuery) (_ []result, err error) {
 	s, cleanup, err := b.open(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +106,7 @@ func runBackend(ctx context.Context, cfg config, b backend, data *dataset, queri
 	defer func() { err = errors.Join(err, s.Close(), cleanup()) }()
 
 	began := time.Now()
-	if err := load(ctx, s, data, cfg.workers); err != nil {
+	if err := recgen.Load(ctx, s, data, cfg.workers, os.Stderr); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	if b.afterLoad != nil {

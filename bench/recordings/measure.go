@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/recgen"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
-
-// queryTimeout bounds one query; a slower one is a failure, not a figure.
-const queryTimeout = 10 * time.Second
 
 // benchQuery is one kind of getRecordings query. next returns the query for
 // run i: runs cycle through different values so no single row stays hot.
@@ -21,21 +18,19 @@ type benchQuery struct {
 	next   func(i int) store.RecordingQuery
 }
 
-func benchQueries(d *dataset) []benchQuery {
-	pick := func(i int) meeting { return d.meetings[(i*7919)%len(d.meetings)] }
-	courses := func(i int) string { return strconv.Itoa(1 + (i*131)%courseCount) }
-	return []benchQuery{
+func benchQueries(d *recgen.Dataset) []benchQuery {
+	qs := []benchQuery{
 		{"meetingID", 5 * time.Millisecond, func(i int) store.RecordingQuery {
-			return store.RecordingQuery{MeetingIDs: []string{pick(i).id}}
+			return store.RecordingQuery{MeetingIDs: []string{d.PickMeeting(i).ID}}
 		}},
 		{"recordID prefix", 5 * time.Millisecond, func(i int) store.RecordingQuery {
-			return store.RecordingQuery{RecordIDs: []string{pick(i).internalID + "-"}}
+			return store.RecordingQuery{RecordIDs: []string{d.PickMeeting(i).InternalID + "-"}}
 		}},
 		{"meta bbb-context-id", 5 * time.Millisecond, func(i int) store.RecordingQuery {
-			return store.RecordingQuery{Meta: map[string]string{"bbb-context-id": courses(i)}}
+			return store.RecordingQuery{Meta: map[string]string{"bbb-context-id": recgen.PickCourse(i)}}
 		}},
 		{"tenant, limit 100", 0, func(i int) store.RecordingQuery {
-			return store.RecordingQuery{Tenant: tenantID(1 + i%tenantCount), Limit: 100}
+			return store.RecordingQuery{Tenant: recgen.TenantID(1 + i%recgen.TenantCount), Limit: 100}
 		}},
 		{"meta gl-listed=true, limit 100", 0, func(i int) store.RecordingQuery {
 			return store.RecordingQuery{Meta: map[string]string{"gl-listed": "true"}, Limit: 100}
@@ -44,6 +39,15 @@ func benchQueries(d *dataset) []benchQuery {
 			return store.RecordingQuery{Limit: 100}
 		}},
 	}
+	// A tenant's front-end asking for one of its meetings: the handler adds
+	// the tenant to the meetingID filter.
+	if _, ok := d.PickTenantMeeting(0); ok {
+		qs = append(qs, benchQuery{"tenant, meetingID", 5 * time.Millisecond, func(i int) store.RecordingQuery {
+			m, _ := d.PickTenantMeeting(i)
+			return store.RecordingQuery{MeetingIDs: []string{m.ID}, Tenant: recgen.TenantID(m.Tenant)}
+		}})
+	}
+	return qs
 }
 
 // result is what measure found for one query on one backend.
@@ -56,7 +60,7 @@ type result struct {
 
 func measure(ctx context.Context, s store.Recordings, q benchQuery, warmup, runs int) (result, error) {
 	one := func(i int) (time.Duration, int, int, error) {
-		ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		ctx, cancel := context.WithTimeout(ctx, recgen.CallTimeout)
 		defer cancel()
 		began := time.Now()
 		recs, total, err := s.QueryRecordings(ctx, q.next(i))

@@ -109,7 +109,13 @@ func recordingFilter(q store.RecordingQuery) (string, []any) {
 		conds = append(conds, `(`+strings.Join(alts, ` OR `)+`)`)
 	}
 	if q.Tenant != "" {
-		conds = append(conds, `r.tenant_id = ?`)
+		// With a more selective filter, the unary plus keeps SQLite (which
+		// has no statistics) from scanning the tenant's index instead.
+		if len(q.MeetingIDs) > 0 || len(q.RecordIDs) > 0 || len(q.Meta) > 0 {
+			conds = append(conds, `+r.tenant_id = ?`)
+		} else {
+			conds = append(conds, `r.tenant_id = ?`)
+		}
 		args = append(args, q.Tenant)
 	}
 	keys := make([]string, 0, len(q.Meta))

@@ -257,7 +257,8 @@ func (s *Store) FindRecordings(ctx context.Context, recordIDs []string, tenant s
 	query := `SELECT ` + recordingColumns + ` FROM recordings r WHERE r.record_id IN (` + placeholders(len(recordIDs)) + `)`
 	args := stringArgs(recordIDs)
 	if tenant != "" {
-		query += ` AND r.tenant_id = ?`
+		// The ids are the selective part: keep SQLite off the tenant index.
+		query += ` AND +r.tenant_id = ?`
 		args = append(args, tenant)
 	}
 	var out []store.Recording
