@@ -165,6 +165,12 @@ func (e *importEnv) spoolNames() []string {
 // assertClean checks that no work folder and no dot-named leftover remain.
 func (e *importEnv) assertClean() {
 	e.t.Helper()
+	// The pass removes its extraction folder just after it deletes the tar,
+	// which is what the tests wait for: give it a moment.
+	waitUntil(2*time.Second, func() bool {
+		entries, _ := os.ReadDir(e.cfg.WorkDir)
+		return len(entries) == 0
+	})
 	if left := files(e.t, e.cfg.WorkDir); len(left) != 0 {
 		e.t.Errorf("work dir keeps %v", left)
 	}
