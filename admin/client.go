@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 )
@@ -189,15 +190,15 @@ type StatusRow struct {
 
 // Meeting is a live meeting binding as the admin routes describe it.
 type Meeting struct {
-	ID           string `json:"id"`
-	Tenant       string `json:"tenant"`
-	ServerID     string `json:"server_id"`
-	ServerURL    string `json:"server_url"`
-	Created      string `json:"created"`
-	VoiceBridge  string `json:"voice_bridge"`
-	Participants int    `json:"participants"`
-	Moderators   int    `json:"moderators"`
-	Videos       int    `json:"videos"`
+	ID           string    `json:"id"`
+	Tenant       string    `json:"tenant"`
+	ServerID     string    `json:"server_id"`
+	ServerURL    string    `json:"server_url"`
+	Created      time.Time `json:"created"`
+	VoiceBridge  string    `json:"voice_bridge"`
+	Participants int       `json:"participants"`
+	Moderators   int       `json:"moderators"`
+	Videos       int       `json:"videos"`
 }
 
 // Tenant is a tenant as the admin routes describe it.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -69,7 +70,7 @@ func meetingsTable(w io.Writer, meetings []Meeting) error {
 	rows := make([][]string, len(meetings))
 	for i, m := range meetings {
 		rows[i] = []string{
-			m.ID, orNone(m.Tenant), orNone(m.ServerID), orNone(m.Created), orNone(m.VoiceBridge),
+			m.ID, orNone(m.Tenant), orNone(m.ServerID), createdText(m.Created), orNone(m.VoiceBridge),
 			strconv.Itoa(m.Participants), strconv.Itoa(m.Moderators), strconv.Itoa(m.Videos),
 		}
 	}
@@ -133,4 +134,12 @@ confirmation. Every meeting is tried; the exit status is 1 if any failed.`,
 		return nil
 	})
 	return cmd
+}
+
+// createdText prints when a meeting was placed, to the second.
+func createdText(t time.Time) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(time.RFC3339)
 }

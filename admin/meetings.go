@@ -2,29 +2,12 @@ package admin
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/caddy-bbb/caddy-bbb/pool"
 )
 
-// meetingJSON is a live meeting as the admin API shows it (DESIGN §5).
-type meetingJSON struct {
-	// ID is the front-end's meetingID.
-	ID string `json:"id"`
-	// Tenant is the tenant id, "" without multitenancy.
-	Tenant    string `json:"tenant"`
-	ServerID  string `json:"server_id"`
-	ServerURL string `json:"server_url"`
-	// Created is when the balancer placed the meeting, RFC 3339.
-	Created      time.Time `json:"created"`
-	VoiceBridge  string    `json:"voice_bridge"`
-	Participants int       `json:"participants"`
-	Moderators   int       `json:"moderators"`
-	Videos       int       `json:"videos"`
-}
-
-func toMeetingJSON(m pool.MeetingInfo) meetingJSON {
-	return meetingJSON{
+func toMeetingJSON(m pool.MeetingInfo) Meeting {
+	return Meeting{
 		ID: m.ID, Tenant: m.Tenant, ServerID: m.ServerID, ServerURL: m.ServerURL,
 		Created: m.CreatedAt.UTC(), VoiceBridge: m.VoiceBridge,
 		Participants: m.Participants, Moderators: m.Moderators, Videos: m.Videos,
@@ -40,7 +23,7 @@ func listMeetings(w http.ResponseWriter, r *http.Request, p *pool.Pool) error {
 	if err != nil {
 		return poolError(err)
 	}
-	out := make([]meetingJSON, len(meetings))
+	out := make([]Meeting, len(meetings))
 	for i, m := range meetings {
 		out[i] = toMeetingJSON(m)
 	}

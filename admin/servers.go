@@ -7,26 +7,8 @@ import (
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
-// serverJSON is a server as the admin API shows it (DESIGN §5).
-type serverJSON struct {
-	ID     string `json:"id"`
-	URL    string `json:"url"`
-	Secret string `json:"secret"`
-	Tag    string `json:"tag"`
-	State  string `json:"state"`
-	Online bool   `json:"online"`
-	// Load is null while the server is offline.
-	Load           *float64 `json:"load"`
-	LoadMultiplier float64  `json:"load_multiplier"`
-	Meetings       int      `json:"meetings"`
-	Users          int      `json:"users"`
-	LargestMeeting int      `json:"largest_meeting"`
-	Videos         int      `json:"videos"`
-	BBBVersion     string   `json:"bbb_version"`
-}
-
-func toServerJSON(s store.Server) serverJSON {
-	return serverJSON{
+func toServerJSON(s store.Server) Server {
+	return Server{
 		ID: s.ID, URL: s.URL, Secret: s.Secret, Tag: s.Tag, State: string(s.State), Online: s.Online,
 		Load: pool.Load(s), LoadMultiplier: s.LoadMultiplier,
 		Meetings: s.Meetings, Users: s.Users, LargestMeeting: s.LargestMeeting, Videos: s.Videos,
@@ -77,7 +59,7 @@ func listServers(w http.ResponseWriter, r *http.Request, p *pool.Pool) error {
 	if err != nil {
 		return poolError(err)
 	}
-	out := make([]serverJSON, len(servers))
+	out := make([]Server, len(servers))
 	for i, s := range servers {
 		out[i] = toServerJSON(s)
 	}

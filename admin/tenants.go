@@ -7,20 +7,12 @@ import (
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
-// tenantJSON is a tenant as the admin API shows it (DESIGN §5); the id is
-// what create puts in meta_tenant-id.
-type tenantJSON struct {
-	ID      string   `json:"id"`
-	Name    string   `json:"name"`
-	Secrets []string `json:"secrets"`
-}
-
-func toTenantJSON(t store.Tenant) tenantJSON {
+func toTenantJSON(t store.Tenant) Tenant {
 	secrets := t.Secrets
 	if secrets == nil {
 		secrets = []string{}
 	}
-	return tenantJSON{ID: t.ID, Name: t.Name, Secrets: secrets}
+	return Tenant{ID: t.ID, Name: t.Name, Secrets: secrets}
 }
 
 // addTenantRequest is the body of POST /bbb/tenants.
@@ -36,14 +28,6 @@ type updateTenantRequest struct {
 	Secrets []string `json:"secrets"`
 }
 
-// settingJSON is one tenant setting: a create or join parameter the tenant
-// sets by default, or with override true sets whatever the request says.
-type settingJSON struct {
-	Param    string `json:"param"`
-	Value    string `json:"value"`
-	Override bool   `json:"override"`
-}
-
 // removedResponse answers the DELETE of a tenant.
 type removedResponse struct {
 	Removed string `json:"removed"`
@@ -55,7 +39,7 @@ func listTenants(w http.ResponseWriter, r *http.Request, p *pool.Pool) error {
 	if err != nil {
 		return poolError(err)
 	}
-	out := make([]tenantJSON, len(tenants))
+	out := make([]Tenant, len(tenants))
 	for i, t := range tenants {
 		out[i] = toTenantJSON(t)
 	}
@@ -119,7 +103,7 @@ func getTenantSettings(w http.ResponseWriter, r *http.Request, p *pool.Pool) err
 // putTenantSettings answers PUT /bbb/tenants/{id}/settings: the array in
 // the body replaces every setting; the answer is the settings now.
 func putTenantSettings(w http.ResponseWriter, r *http.Request, p *pool.Pool) error {
-	var req []settingJSON
+	var req []TenantSetting
 	if err := decodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
@@ -143,13 +127,13 @@ func deleteTenantSettings(w http.ResponseWriter, r *http.Request, p *pool.Pool) 
 	if err := p.DeleteTenantSettings(r.Context(), r.PathValue("id")); err != nil {
 		return poolError(err)
 	}
-	return writeJSON(w, http.StatusOK, []settingJSON{})
+	return writeJSON(w, http.StatusOK, []TenantSetting{})
 }
 
-func toSettingsJSON(settings []store.TenantSetting) []settingJSON {
-	out := make([]settingJSON, len(settings))
+func toSettingsJSON(settings []store.TenantSetting) []TenantSetting {
+	out := make([]TenantSetting, len(settings))
 	for i, s := range settings {
-		out[i] = settingJSON{Param: s.Param, Value: s.Value, Override: s.Override}
+		out[i] = TenantSetting{Param: s.Param, Value: s.Value, Override: s.Override}
 	}
 	return out
 }
