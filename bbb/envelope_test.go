@@ -1,6 +1,7 @@
 package bbb
 
 import (
+	"encoding/xml"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,24 @@ func TestReadEnvelope(t *testing.T) {
 				t.Errorf("envelope = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestMeetingAlwaysWritesAttendees(t *testing.T) {
+	for _, m := range []Meeting{{MeetingID: "empty"}, {MeetingID: "one", Attendees: Attendees{{UserID: "w_1", FullName: "Ada"}}}} {
+		b, err := MarshalDocument(MeetingInfoResponse{ReturnCode: ReturnSuccess, Meeting: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "<attendees>") || !strings.Contains(string(b), "</attendees>") {
+			t.Errorf("meeting %s: no <attendees> element in %s", m.MeetingID, b)
+		}
+		var back MeetingInfoResponse
+		if err := xml.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Attendees) != len(m.Attendees) {
+			t.Errorf("meeting %s: %d attendees read back, want %d", m.MeetingID, len(back.Attendees), len(m.Attendees))
+		}
 	}
 }

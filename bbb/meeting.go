@@ -9,31 +9,31 @@ import (
 // Meeting is a meeting as getMeetingInfo and getMeetings describe it, with the
 // children in the order BBB writes them.
 type Meeting struct {
-	MeetingName           string     `xml:"meetingName"`
-	MeetingID             string     `xml:"meetingID"`
-	InternalMeetingID     string     `xml:"internalMeetingID"`
-	CreateTime            int64      `xml:"createTime"`
-	CreateDate            string     `xml:"createDate"`
-	VoiceBridge           string     `xml:"voiceBridge"`
-	DialNumber            string     `xml:"dialNumber"`
-	AttendeePW            string     `xml:"attendeePW"`
-	ModeratorPW           string     `xml:"moderatorPW"`
-	Running               bool       `xml:"running"`
-	Duration              int        `xml:"duration"`
-	HasUserJoined         bool       `xml:"hasUserJoined"`
-	Recording             bool       `xml:"recording"`
-	HasBeenForciblyEnded  bool       `xml:"hasBeenForciblyEnded"`
-	StartTime             int64      `xml:"startTime"`
-	EndTime               int64      `xml:"endTime"`
-	ParticipantCount      int        `xml:"participantCount"`
-	ListenerCount         int        `xml:"listenerCount"`
-	VoiceParticipantCount int        `xml:"voiceParticipantCount"`
-	VideoCount            int        `xml:"videoCount"`
-	MaxUsers              int        `xml:"maxUsers"`
-	ModeratorCount        int        `xml:"moderatorCount"`
-	Attendees             []Attendee `xml:"attendees>attendee"`
-	Metadata              Metadata   `xml:"metadata"`
-	IsBreakout            bool       `xml:"isBreakout"`
+	MeetingName           string    `xml:"meetingName"`
+	MeetingID             string    `xml:"meetingID"`
+	InternalMeetingID     string    `xml:"internalMeetingID"`
+	CreateTime            int64     `xml:"createTime"`
+	CreateDate            string    `xml:"createDate"`
+	VoiceBridge           string    `xml:"voiceBridge"`
+	DialNumber            string    `xml:"dialNumber"`
+	AttendeePW            string    `xml:"attendeePW"`
+	ModeratorPW           string    `xml:"moderatorPW"`
+	Running               bool      `xml:"running"`
+	Duration              int       `xml:"duration"`
+	HasUserJoined         bool      `xml:"hasUserJoined"`
+	Recording             bool      `xml:"recording"`
+	HasBeenForciblyEnded  bool      `xml:"hasBeenForciblyEnded"`
+	StartTime             int64     `xml:"startTime"`
+	EndTime               int64     `xml:"endTime"`
+	ParticipantCount      int       `xml:"participantCount"`
+	ListenerCount         int       `xml:"listenerCount"`
+	VoiceParticipantCount int       `xml:"voiceParticipantCount"`
+	VideoCount            int       `xml:"videoCount"`
+	MaxUsers              int       `xml:"maxUsers"`
+	ModeratorCount        int       `xml:"moderatorCount"`
+	Attendees             Attendees `xml:"attendees"`
+	Metadata              Metadata  `xml:"metadata"`
+	IsBreakout            bool      `xml:"isBreakout"`
 	// Breakout rooms only; BBB 2.6+ writes these flat after isBreakout.
 	ParentMeetingID string `xml:"parentMeetingID,omitempty"`
 	Sequence        int    `xml:"sequence,omitempty"`
@@ -63,6 +63,30 @@ func (b *BreakoutRoomIDs) UnmarshalXML(d *xml.Decoder, start xml.StartElement) e
 		return err
 	}
 	*b = v.IDs
+	return nil
+}
+
+// Attendees is the <attendees> element, one <attendee> per user. BBB writes
+// it even when nobody is in the meeting; a path tag ("attendees>attendee")
+// would leave it out then.
+type Attendees []Attendee
+
+type attendeesXML struct {
+	Attendee []Attendee `xml:"attendee"`
+}
+
+// MarshalXML writes the element and its attendees.
+func (a Attendees) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(attendeesXML{Attendee: a}, start)
+}
+
+// UnmarshalXML reads the <attendee> children.
+func (a *Attendees) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var v attendeesXML
+	if err := d.DecodeElement(&v, &start); err != nil {
+		return err
+	}
+	*a = v.Attendee
 	return nil
 }
 

@@ -18,7 +18,7 @@ func (s *Sim) getMeetingInfo(w http.ResponseWriter, a *apiRequest) {
 	m, found := s.meetings[id]
 	var doc meetingInfoDoc
 	if found {
-		doc = meetingInfoDoc{ReturnCode: returnSuccess, meetingXML: toMeetingXML(m.snapshot())}
+		doc = meetingInfoDoc{ReturnCode: returnSuccess, Meeting: asWritten(m.snapshot())}
 	}
 	s.mu.Unlock()
 	if !found {
@@ -35,7 +35,7 @@ func (s *Sim) getMeetings(w http.ResponseWriter, _ *apiRequest) {
 	ms := s.sortedMeetings()
 	doc := meetingsDoc{ReturnCode: returnSuccess}
 	for _, m := range ms {
-		doc.Meetings.Meeting = append(doc.Meetings.Meeting, toMeetingXML(m.snapshot()))
+		doc.Meetings.Meeting = append(doc.Meetings.Meeting, asWritten(m.snapshot()))
 	}
 	s.mu.Unlock()
 	if len(doc.Meetings.Meeting) == 0 {

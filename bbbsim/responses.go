@@ -124,93 +124,21 @@ type runningDoc struct {
 	Running    bool     `xml:"running"`
 }
 
-// meetingXML is a meeting as get-meeting-info.ftlx writes it. It differs from
-// bbb.Meeting in two ways the template fixes: <attendees> is written even when
-// empty, and the breakout fields appear only on breakout rooms.
-type meetingXML struct {
-	MeetingName           string        `xml:"meetingName"`
-	MeetingID             string        `xml:"meetingID"`
-	InternalMeetingID     string        `xml:"internalMeetingID"`
-	CreateTime            int64         `xml:"createTime"`
-	CreateDate            string        `xml:"createDate"`
-	VoiceBridge           string        `xml:"voiceBridge"`
-	DialNumber            string        `xml:"dialNumber"`
-	AttendeePW            string        `xml:"attendeePW"`
-	ModeratorPW           string        `xml:"moderatorPW"`
-	Running               bool          `xml:"running"`
-	Duration              int           `xml:"duration"`
-	HasUserJoined         bool          `xml:"hasUserJoined"`
-	Recording             bool          `xml:"recording"`
-	HasBeenForciblyEnded  bool          `xml:"hasBeenForciblyEnded"`
-	StartTime             int64         `xml:"startTime"`
-	EndTime               int64         `xml:"endTime"`
-	ParticipantCount      int           `xml:"participantCount"`
-	ListenerCount         int           `xml:"listenerCount"`
-	VoiceParticipantCount int           `xml:"voiceParticipantCount"`
-	VideoCount            int           `xml:"videoCount"`
-	MaxUsers              int           `xml:"maxUsers"`
-	ModeratorCount        int           `xml:"moderatorCount"`
-	Attendees             attendeesXML  `xml:"attendees"`
-	Metadata              bbb.Metadata  `xml:"metadata"`
-	IsBreakout            bool          `xml:"isBreakout"`
-	ParentMeetingID       *string       `xml:"parentMeetingID,omitempty"`
-	Sequence              *int          `xml:"sequence,omitempty"`
-	FreeJoin              *bool         `xml:"freeJoin,omitempty"`
-	BreakoutRooms         *breakoutsXML `xml:"breakoutRooms,omitempty"`
-}
-
-type attendeesXML struct {
-	Attendee []bbb.Attendee `xml:"attendee"`
-}
-
-type breakoutsXML struct {
-	Breakout []string `xml:"breakout"`
-}
-
-func toMeetingXML(m bbb.Meeting) meetingXML {
-	x := meetingXML{
-		MeetingName:           m.MeetingName,
-		MeetingID:             m.MeetingID,
-		InternalMeetingID:     m.InternalMeetingID,
-		CreateTime:            m.CreateTime,
-		CreateDate:            m.CreateDate,
-		VoiceBridge:           m.VoiceBridge,
-		DialNumber:            m.DialNumber,
-		AttendeePW:            m.AttendeePW,
-		ModeratorPW:           m.ModeratorPW,
-		Running:               m.Running,
-		Duration:              m.Duration,
-		HasUserJoined:         m.HasUserJoined,
-		Recording:             m.Recording,
-		HasBeenForciblyEnded:  m.HasBeenForciblyEnded,
-		StartTime:             m.StartTime,
-		EndTime:               m.EndTime,
-		ParticipantCount:      m.ParticipantCount,
-		ListenerCount:         m.ListenerCount,
-		VoiceParticipantCount: m.VoiceParticipantCount,
-		VideoCount:            m.VideoCount,
-		MaxUsers:              m.MaxUsers,
-		ModeratorCount:        m.ModeratorCount,
-		Attendees:             attendeesXML{Attendee: m.Attendees},
-		Metadata:              m.Metadata,
-		IsBreakout:            m.IsBreakout,
+// asWritten is a meeting as get-meeting-info.ftlx writes it: a breakout
+// room always has its freeJoin flag.
+func asWritten(m bbb.Meeting) bbb.Meeting {
+	if m.IsBreakout && m.FreeJoin == nil {
+		free := false
+		m.FreeJoin = &free
 	}
-	if m.IsBreakout {
-		parent, seq := m.ParentMeetingID, m.Sequence
-		free := m.FreeJoin != nil && *m.FreeJoin
-		x.ParentMeetingID, x.Sequence, x.FreeJoin = &parent, &seq, &free
-	}
-	if len(m.BreakoutRooms) > 0 {
-		x.BreakoutRooms = &breakoutsXML{Breakout: m.BreakoutRooms}
-	}
-	return x
+	return m
 }
 
 // meetingInfoDoc is the getMeetingInfo answer.
 type meetingInfoDoc struct {
 	XMLName    xml.Name `xml:"response"`
 	ReturnCode string   `xml:"returncode"`
-	meetingXML
+	bbb.Meeting
 }
 
 // meetingsDoc is the getMeetings answer; the message pair is written only
@@ -224,7 +152,7 @@ type meetingsDoc struct {
 }
 
 type meetingList struct {
-	Meeting []meetingXML `xml:"meeting"`
+	Meeting []bbb.Meeting `xml:"meeting"`
 }
 
 // writeXML sends doc the way bbb-web does: HTTP 200, text/xml, no XML
