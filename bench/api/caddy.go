@@ -149,17 +149,3 @@ func registerOnline(ctx context.Context, live store.Live, sims []*simServer) err
 	}
 	return nil
 }
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago, for Caddy to listen on.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	return addr, nil
-}

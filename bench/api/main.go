@@ -29,6 +29,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/loopback"
 	_ "github.com/caddy-bbb/caddy-bbb/handlers"
 	_ "github.com/caddy-bbb/caddy-bbb/module"
 )
@@ -116,11 +117,11 @@ func apiRun(ctx context.Context, dir string, opts apiOptions) error {
 		return err
 	}
 	defer sim.close()
-	lbAddr, err := freeAddr()
+	lbAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}
-	proxyAddr, err := freeAddr()
+	proxyAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}

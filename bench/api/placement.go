@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/loopback"
 )
 
 // placementResult is how a burst of creates spread over the servers.
@@ -48,11 +50,11 @@ func placement(ctx context.Context, dir, secret string, servers, creates, concur
 		}
 		sims = append(sims, s)
 	}
-	lbAddr, err := freeAddr()
+	lbAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return placementResult{}, err
 	}
-	proxyAddr, err := freeAddr()
+	proxyAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return placementResult{}, err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/loopback"
 	"github.com/caddy-bbb/caddy-bbb/bench/internal/recgen"
 	_ "github.com/caddy-bbb/caddy-bbb/handlers"
 	_ "github.com/caddy-bbb/caddy-bbb/module"
@@ -137,7 +138,7 @@ func runBackend(ctx context.Context, cfg config, dir string, b backend, data *re
 		err = errors.Join(err, cleanup())
 	}()
 
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
