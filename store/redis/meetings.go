@@ -132,18 +132,7 @@ func (s *Store) meetingServer(ctx context.Context, tenant, id string) (store.Mee
 // MeetingByVoiceBridge returns the live meeting holding a voice bridge, or
 // store.ErrNotFound.
 func (s *Store) MeetingByVoiceBridge(ctx context.Context, bridge string) (store.Meeting, error) {
-	v, err := meetingByBridgeScript.Run(ctx, s.rdb, nil, s.prefix, bridge).Result()
-	var h map[string]string
-	if err == nil {
-		h, err = hashFromReply(v)
-	}
-	if err == nil && len(h) == 0 {
-		err = store.ErrNotFound
-	}
-	var m store.Meeting
-	if err == nil {
-		m, err = decodeMeeting(h)
-	}
+	m, err := meetingFromReply(meetingByBridgeScript.Run(ctx, s.rdb, nil, s.prefix, bridge).Result())
 	if err != nil {
 		return store.Meeting{}, fmt.Errorf("redis: meeting with voice bridge %s: %w", bridge, err)
 	}
@@ -214,18 +203,7 @@ func (s *Store) meetings(ctx context.Context, f store.MeetingFilter) ([]store.Me
 // DeleteMeeting removes a binding and frees its voice bridge in one script;
 // it returns the removed binding or store.ErrNotFound.
 func (s *Store) DeleteMeeting(ctx context.Context, tenant, id string) (store.Meeting, error) {
-	v, err := deleteMeetingScript.Run(ctx, s.rdb, nil, s.prefix, meetingRef(tenant, id)).Result()
-	var h map[string]string
-	if err == nil {
-		h, err = hashFromReply(v)
-	}
-	if err == nil && len(h) == 0 {
-		err = store.ErrNotFound
-	}
-	var m store.Meeting
-	if err == nil {
-		m, err = decodeMeeting(h)
-	}
+	m, err := meetingFromReply(deleteMeetingScript.Run(ctx, s.rdb, nil, s.prefix, meetingRef(tenant, id)).Result())
 	if err != nil {
 		return store.Meeting{}, fmt.Errorf("redis: delete meeting %q of tenant %q: %w", id, tenant, err)
 	}
@@ -282,4 +260,20 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// meetingFromReply decodes a script's answer holding one meeting hash; an
+// empty hash means there is no such meeting.
+func meetingFromReply(v any, err error) (store.Meeting, error) {
+	if err != nil {
+		return store.Meeting{}, err
+	}
+	h, err := hashFromReply(v)
+	if err != nil {
+		return store.Meeting{}, err
+	}
+	if len(h) == 0 {
+		return store.Meeting{}, store.ErrNotFound
+	}
+	return decodeMeeting(h)
 }
