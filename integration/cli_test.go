@@ -142,7 +142,7 @@ func startSims(t *testing.T, n int) []*bbbsim.Sim {
 func TestCLI(t *testing.T) {
 	const frontendSecret = "cli-frontend-secret"
 	sims := startSims(t, 2)
-	tester := caddytest.NewTester(t)
+	tester := newTester(t)
 	// A store of its own keeps out what other tests left; a long poll
 	// interval leaves polling to `caddy bbb poll`.
 	db := filepath.Join(t.TempDir(), "bbb.db")

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddytest"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/bbbsim"
@@ -90,7 +89,7 @@ func startLB(t *testing.T, cfg lbConfig) *lb {
 	lines = append(lines, cfg.Extra...)
 	config := "{" + testHeader + "\tbbb {\n\t\t" + strings.Join(lines, "\n\t\t") + "\n\t}\n}\n" +
 		hosts + " {\n\tbbb\n}\n"
-	tester := caddytest.NewTester(t)
+	tester := newTester(t)
 	tester.InitServer(config, "caddyfile")
 	if t.Failed() {
 		t.FailNow()

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2/caddytest"
-
 	"github.com/caddy-bbb/caddy-bbb/store/storetest"
 )
 
@@ -25,7 +23,7 @@ func TestHealthCheckWithStoreDown(t *testing.T) {
 		"\t\tstore sqlite " + filepath.Join(t.TempDir(), "bbb.db") + "\n" +
 		"\t\tconnect_timeout 1s\n\t\tresponse_timeout 2s\n" +
 		"\t}\n}\nhttp://" + lbAddr + " {\n\tbbb\n}\n"
-	tester := caddytest.NewTester(t)
+	tester := newTester(t)
 	tester.InitServer(config, "caddyfile")
 	client := &http.Client{Transport: loopbackTransport(), Timeout: 10 * time.Second}
 	t.Cleanup(client.CloseIdleConnections)

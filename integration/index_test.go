@@ -73,7 +73,7 @@ func TestIndex(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tester := caddytest.NewTester(t)
+			tester := newTester(t)
 			tester.InitServer("{"+testHeader+"\t"+tt.global+"\n}\n"+bbbSite(t), "caddyfile")
 
 			for _, target := range []string{"http://localhost:9080/bigbluebutton/api", "http://localhost:9080/bigbluebutton/api/"} {
@@ -98,7 +98,7 @@ func TestIndex(t *testing.T) {
 // TestAdminWithoutApp checks that the admin routes, mounted on every config,
 // answer 503 naming the bbb app when the running config has none.
 func TestAdminWithoutApp(t *testing.T) {
-	tester := caddytest.NewTester(t)
+	tester := newTester(t)
 	tester.InitServer("{"+testHeader+"}\nhttp://localhost:9080 {\n\trespond \"no bbb here\"\n}\n", "caddyfile")
 	tester.AssertGetResponse("http://localhost:9080/bigbluebutton/api", http.StatusOK, "no bbb here")
 	assertAdminError(t, tester, "http://localhost:2999/bbb/nope", http.StatusServiceUnavailable, "bbb app")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddytest"
 	"github.com/caddyserver/certmagic"
 )
 
@@ -39,4 +40,17 @@ func run(m *testing.M) int {
 	caddy.DefaultStorage = &certmagic.FileStorage{Path: caddy.AppDataDir()}
 	caddy.ConfigAutosavePath = filepath.Join(caddy.AppConfigDir(), "autosave.json")
 	return m.Run()
+}
+
+// newTester returns a caddytest Tester. caddytest skips a test, rather than
+// failing it, when it cannot start Caddy; under CI that would let a broken
+// start pass unnoticed, so there a skip fails the test.
+func newTester(t *testing.T) *caddytest.Tester {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Skipped() && os.Getenv("CI") != "" {
+			t.Error("caddytest skipped this test under CI: Caddy did not start")
+		}
+	})
+	return caddytest.NewTester(t)
 }

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2/caddytest"
-
 	"github.com/caddy-bbb/caddy-bbb/module"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
@@ -36,7 +34,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	l := startLB(t, lbConfig{})
 	// Take over the config with one whose store file this test knows, so
 	// every reload below points at the same store.
-	tester := caddytest.NewTester(t)
+	tester := newTester(t)
 	tester.InitServer(config("200ms"), "caddyfile")
 	l.live = liveStore(t)
 	l.addServers(sims)
