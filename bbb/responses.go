@@ -150,7 +150,8 @@ func NewMeetingsResponse(ms []Meeting) MeetingsResponse {
 }
 
 // RawMeeting is one <meeting> node of a getMeetings answer: the element
-// exactly as the server sent it, and what was parsed from it. Passing Raw on
+// exactly as the server sent it (sharing the answer's bytes), and what was
+// parsed from it. Passing Raw on
 // keeps the elements a newer BBB adds that Meeting does not know.
 type RawMeeting struct {
 	Meeting Meeting
@@ -202,7 +203,10 @@ func ParseRawMeetings(body []byte) (*RawMeetingsResponse, error) {
 					return nil, fmt.Errorf("parse getMeetings meeting: %w", err)
 				}
 				depth--
-				raw := append([]byte(nil), body[offset:d.InputOffset()]...)
+				// Raw shares body's memory (capped, so appending copies):
+				// a large getMeetings answer is not held twice.
+				end := d.InputOffset()
+				raw := body[offset:end:end]
 				out.Meetings = append(out.Meetings, RawMeeting{Meeting: m, Raw: raw})
 			case depth == 2 && (t.Name.Local == "returncode" || t.Name.Local == "messageKey" || t.Name.Local == "message"):
 				var v string
