@@ -17,7 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/caddy-bbb/caddy-bbb/module"
+	"github.com/caddy-bbb/caddy-bbb/pool"
 	"github.com/caddy-bbb/caddy-bbb/recordings"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
@@ -209,7 +209,7 @@ func (h *Handler) playbackTenant(ctx context.Context, r *http.Request) (string, 
 	if base == "" {
 		return "", true, nil
 	}
-	name, ok := module.TenantNameFromHost(r.Host, base)
+	name, ok := pool.TenantNameFromHost(r.Host, base)
 	if !ok {
 		return "", false, nil
 	}

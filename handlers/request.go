@@ -17,7 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
-	"github.com/caddy-bbb/caddy-bbb/module"
+	"github.com/caddy-bbb/caddy-bbb/pool"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -182,7 +182,7 @@ func (h *Handler) resolveTenant(ctx context.Context, r *http.Request, a *apiRequ
 	if base == "" {
 		return nil
 	}
-	name, ok := module.TenantNameFromHost(r.Host, base)
+	name, ok := pool.TenantNameFromHost(r.Host, base)
 	if !ok {
 		return bbb.ErrChecksumFailed
 	}

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddytls"
 
+	"github.com/caddy-bbb/caddy-bbb/pool"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -76,7 +75,7 @@ func (p *Permission) Provision(ctx caddy.Context) error {
 	if !ok {
 		return fmt.Errorf("bbb app has unexpected type %T", v)
 	}
-	base := normalizeHost(app.Settings().Multitenancy)
+	base := pool.NormalizeHost(app.Settings().Multitenancy)
 	if base == "" {
 		return errors.New("tls permission bbb needs multitenancy: set `multitenancy <base domain>` in the bbb global option")
 	}
@@ -89,10 +88,10 @@ func (p *Permission) Provision(ctx caddy.Context) error {
 // tenant up is returned unwrapped, so Caddy logs it as an error, not a
 // routine denial, and still refuses the certificate.
 func (p *Permission) CertificateAllowed(ctx context.Context, name string) error {
-	if normalizeHost(name) == p.baseDomain {
+	if pool.NormalizeHost(name) == p.baseDomain {
 		return nil
 	}
-	tenant, ok := TenantNameFromHost(name, p.baseDomain)
+	tenant, ok := pool.TenantNameFromHost(name, p.baseDomain)
 	if !ok {
 		return fmt.Errorf("%w: %q is not a tenant host under %s", caddytls.ErrPermissionDenied, name, p.baseDomain)
 	}
@@ -110,49 +109,6 @@ func (p *Permission) CertificateAllowed(ctx context.Context, name string) error 
 		return fmt.Errorf("check tenant %q: %w", tenant, err)
 	}
 	return nil
-}
-
-// TenantNameFromHost returns the tenant name a request's host addresses
-// under baseDomain: the single label in front of it, as in
-// room1.bbb.example.com for base domain bbb.example.com. The host may carry a
-// port and a trailing dot, and case does not matter; the name is returned in
-// lower case. The base domain itself, hosts outside it, and hosts with more
-// than one label in front of it (a.b.bbb.example.com) have no tenant: a
-// wildcard certificate does not cover them, and allowing them would let any
-// label be put in front of a tenant's name. A name must be a DNS label:
-// letters, digits and hyphens, at most 63 characters.
-func TenantNameFromHost(host, baseDomain string) (string, bool) {
-	base := normalizeHost(baseDomain)
-	if base == "" {
-		return "", false
-	}
-	name, ok := strings.CutSuffix(normalizeHost(host), "."+base)
-	if !ok || !isDNSLabel(name) {
-		return "", false
-	}
-	return name, true
-}
-
-// normalizeHost lower-cases a host and strips its port and one trailing dot.
-func normalizeHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(host, ".")
-	return strings.ToLower(host)
-}
-
-// isDNSLabel reports whether s is one DNS label of a host name (lower case).
-func isDNSLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 var (

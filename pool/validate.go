@@ -88,13 +88,7 @@ func checkTenantName(name string) error {
 	if name == "" {
 		return invalidf("a tenant needs a name")
 	}
-	ok := len(name) <= 63 && name[0] != '-' && name[len(name)-1] != '-'
-	for _, c := range []byte(name) {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			ok = false
-		}
-	}
-	if !ok {
+	if !IsTenantName(name) {
 		return invalidf("invalid tenant name %q: want a lower-case DNS label (a-z, 0-9 and '-', at most 63 characters, not starting or ending with '-')", name)
 	}
 	return nil
