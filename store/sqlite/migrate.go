@@ -74,7 +74,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("sqlite: create %s: %w", s.path, err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeRetryingBusy(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
@@ -86,7 +86,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate %s: create version table: %w", s.path, err)
 	}
 	for _, m := range ms {
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.writeRetryingBusy(ctx, func(tx *sql.Tx) error {
 			var current int
 			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current); err != nil {
 				return fmt.Errorf("read version: %w", err)
@@ -109,6 +109,29 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// writeRetryingBusy runs a migration step in a write transaction and starts
+// it again while SQLite reports the file busy. Processes opening a new file at
+// once race to switch it to WAL; in that race SQLite can refuse BEGIN
+// IMMEDIATE at once, without waiting out the busy timeout, to avoid a
+// deadlock. Each step checks the schema version inside its transaction, so
+// running it again is safe.
+func (s *Store) writeRetryingBusy(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	wait := 5 * time.Millisecond
+	for {
+		err := s.write(ctx, fn)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (after %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // schemaVersion returns the schema version of the database, 0 before Migrate.
