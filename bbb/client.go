@@ -245,13 +245,14 @@ func (c *Client) Version(ctx context.Context, t Target) (*VersionResponse, error
 	return &v, nil
 }
 
-// GetMeetings fetches every meeting on t, each with its raw XML node.
-func (c *Client) GetMeetings(ctx context.Context, t Target) (*RawMeetingsResponse, error) {
+// GetMeetings fetches every meeting on t, each with its raw XML node. An
+// answer that cannot be read fails as KindNotXML.
+func (c *Client) GetMeetings(ctx context.Context, t Target) (*MeetingsAnswer, error) {
 	r, err := c.Call(ctx, t, "getMeetings", nil)
 	if err != nil {
 		return nil, err
 	}
-	m, err := ParseRawMeetings(r.Body)
+	m, err := ReadMeetings(r.Body)
 	if err != nil {
 		return nil, &CallError{Kind: KindNotXML, Call: "getMeetings", Server: t.URL, Err: err}
 	}

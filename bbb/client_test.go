@@ -102,7 +102,7 @@ func TestClientCalls(t *testing.T) {
 				t.Errorf("Version = %+v, %v", v, err)
 			}
 			ms, err := c.GetMeetings(ctx, tg)
-			if err != nil || len(ms.Meetings) != 1 || ms.Meetings[0].Meeting.MeetingID != "Demo Meeting" ||
+			if err != nil || len(ms.Meetings) != 1 || ms.Meetings[0].ID != "Demo Meeting" ||
 				!strings.HasPrefix(string(ms.Meetings[0].Raw), "<meeting>") {
 				t.Errorf("GetMeetings = %+v, %v", ms, err)
 			}

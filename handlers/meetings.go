@@ -33,22 +33,24 @@ func (h *Handler) serveGetMeetings(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return h.fail(w, a.log, "getMeetings", err, msgServersUnreachable)
 	}
-	doc := bbb.RawMeetingsResponse{ReturnCode: bbb.ReturnSuccess}
+	var nodes [][]byte
 	for _, ms := range h.fanOutGetMeetings(ctx, a.log, servers) {
 		for _, m := range ms {
-			if ownedBy(m.Meeting, a.tenant.ID) {
-				doc.Meetings = append(doc.Meetings, m)
+			// Without a tenant, meetings that carry one are not the
+			// caller's.
+			if m.Tenant == a.tenant.ID {
+				nodes = append(nodes, m.Raw)
 			}
 		}
 	}
-	return bbb.WriteXML(w, doc)
+	return bbb.WriteMeetings(w, nodes)
 }
 
 // fanOutGetMeetings calls getMeetings on every server that may run meetings,
 // in parallel, and returns the answers in server order; a failed server's
 // entry is nil.
-func (h *Handler) fanOutGetMeetings(ctx context.Context, log *zap.Logger, servers []store.Server) [][]bbb.RawMeeting {
-	out := make([][]bbb.RawMeeting, len(servers))
+func (h *Handler) fanOutGetMeetings(ctx context.Context, log *zap.Logger, servers []store.Server) [][]bbb.MeetingSummary {
+	out := make([][]bbb.MeetingSummary, len(servers))
 	var wg sync.WaitGroup
 	for i, srv := range servers {
 		if !srv.Online || srv.State == store.StateDisabled {
@@ -79,15 +81,8 @@ func (h *Handler) fanOutGetMeetings(ctx context.Context, log *zap.Logger, server
 	return out
 }
 
-// ownedBy reports whether a meeting belongs to tenant by its tenant-id
-// metadata; without a tenant, meetings that carry one are not the caller's.
-func ownedBy(m bbb.Meeting, tenant string) bool {
-	id, _ := m.Metadata.Get("tenant-id")
-	return id == tenant
-}
-
 // serveGetMeetingsDisabled answers get_meetings_disabled: no meetings, and
 // no checksum needed, so nothing about the pool leaks.
 func (h *Handler) serveGetMeetingsDisabled(w http.ResponseWriter, _ *http.Request) error {
-	return bbb.WriteXML(w, bbb.RawMeetingsResponse{ReturnCode: bbb.ReturnSuccess})
+	return bbb.WriteMeetings(w, nil)
 }

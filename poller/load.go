@@ -3,11 +3,12 @@ package poller
 import (
 	"time"
 
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
 // TenantMetaKey is the metadata key create puts the tenant id in.
-const TenantMetaKey = "tenant-id"
+const TenantMetaKey = bbb.MetaTenantID
 
 // serverFigures is what one successful poll says about a server.
 type serverFigures struct {
@@ -25,7 +26,7 @@ type serverFigures struct {
 // than the join buffer counts at least minUsers, since its users are still
 // arriving. Breakout rooms add nothing to the load: their users are also in
 // the parent meeting's count.
-func figures(meetings []polledMeeting, now time.Time, minUsers int, joinBuffer time.Duration) serverFigures {
+func figures(meetings []bbb.MeetingSummary, now time.Time, minUsers int, joinBuffer time.Duration) serverFigures {
 	f := serverFigures{
 		meetings: len(meetings),
 		seen:     make([]store.MeetingStats, 0, len(meetings)),

@@ -3,18 +3,20 @@ package poller
 import (
 	"testing"
 	"time"
+
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 )
 
 func TestFigures(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ago := func(d time.Duration) int64 { return now.Add(-d).UnixMilli() }
-	meeting := func(id string, participants, moderators, videos int, created int64, breakout bool) polledMeeting {
-		return polledMeeting{ID: id, Participants: participants, Moderators: moderators,
+	meeting := func(id string, participants, moderators, videos int, created int64, breakout bool) bbb.MeetingSummary {
+		return bbb.MeetingSummary{ID: id, Participants: participants, Moderators: moderators,
 			Videos: videos, CreateTime: created, Breakout: breakout, Tenant: "t-" + id}
 	}
 	tests := []struct {
 		name       string
-		meetings   []polledMeeting
+		meetings   []bbb.MeetingSummary
 		minUsers   int
 		joinBuffer time.Duration
 		wantLoad   float64
@@ -25,35 +27,35 @@ func TestFigures(t *testing.T) {
 		{name: "no meetings"},
 		{
 			name:       "old meeting counts its participants once, moderators included",
-			meetings:   []polledMeeting{meeting("a", 10, 3, 2, ago(time.Hour), false)},
+			meetings:   []bbb.MeetingSummary{meeting("a", 10, 3, 2, ago(time.Hour), false)},
 			minUsers:   15,
 			joinBuffer: 15 * time.Minute,
 			wantLoad:   10, wantUsers: 10, wantMax: 10, wantVideos: 2,
 		},
 		{
 			name:       "fresh small meeting is raised to the minimum",
-			meetings:   []polledMeeting{meeting("a", 3, 1, 0, ago(time.Minute), false)},
+			meetings:   []bbb.MeetingSummary{meeting("a", 3, 1, 0, ago(time.Minute), false)},
 			minUsers:   15,
 			joinBuffer: 15 * time.Minute,
 			wantLoad:   15, wantUsers: 3, wantMax: 3,
 		},
 		{
 			name:       "fresh large meeting keeps its size",
-			meetings:   []polledMeeting{meeting("a", 40, 1, 5, ago(time.Minute), false)},
+			meetings:   []bbb.MeetingSummary{meeting("a", 40, 1, 5, ago(time.Minute), false)},
 			minUsers:   15,
 			joinBuffer: 15 * time.Minute,
 			wantLoad:   40, wantUsers: 40, wantMax: 40, wantVideos: 5,
 		},
 		{
 			name:       "meeting just past the buffer counts as it is",
-			meetings:   []polledMeeting{meeting("a", 2, 1, 0, ago(15*time.Minute+time.Second), false)},
+			meetings:   []bbb.MeetingSummary{meeting("a", 2, 1, 0, ago(15*time.Minute+time.Second), false)},
 			minUsers:   15,
 			joinBuffer: 15 * time.Minute,
 			wantLoad:   2, wantUsers: 2, wantMax: 2,
 		},
 		{
 			name: "breakout rooms count in users and videos but not in the load",
-			meetings: []polledMeeting{
+			meetings: []bbb.MeetingSummary{
 				meeting("parent", 12, 2, 1, ago(time.Hour), false),
 				meeting("room-1", 5, 0, 3, ago(time.Minute), true),
 				meeting("room-2", 7, 1, 0, ago(time.Minute), true),
@@ -64,7 +66,7 @@ func TestFigures(t *testing.T) {
 		},
 		{
 			name: "no buffer: fresh meetings count as they are",
-			meetings: []polledMeeting{
+			meetings: []bbb.MeetingSummary{
 				meeting("a", 0, 0, 0, ago(0), false),
 				meeting("b", 4, 1, 0, ago(0), false),
 			},
@@ -73,7 +75,7 @@ func TestFigures(t *testing.T) {
 		},
 		{
 			name: "mixed pool",
-			meetings: []polledMeeting{
+			meetings: []bbb.MeetingSummary{
 				meeting("old", 10, 1, 2, ago(2*time.Hour), false),
 				meeting("fresh-empty", 0, 0, 0, ago(0), false),
 				meeting("fresh-big", 30, 2, 4, ago(time.Minute), false),

@@ -45,22 +45,17 @@ func (p *Poller) pollServer(ctx context.Context, s store.Server) outcome {
 
 // getMeetings asks a server for its meetings. An answer that cannot be read
 // fails like any other answer that is not a BBB document.
-func (p *Poller) getMeetings(ctx context.Context, target bbb.Target) ([]polledMeeting, error) {
-	reply, err := p.client.Call(ctx, target, "getMeetings", nil)
+func (p *Poller) getMeetings(ctx context.Context, target bbb.Target) ([]bbb.MeetingSummary, error) {
+	answer, err := p.client.GetMeetings(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	meetings, err := parseMeetings(reply.Body)
-	if err != nil {
-		return nil, &bbb.CallError{Kind: bbb.KindNotXML, Call: "getMeetings", Server: target.URL,
-			Err: fmt.Errorf("parse getMeetings: %w", err)}
-	}
-	return meetings, nil
+	return answer.Meetings, nil
 }
 
 // recordSuccess applies a successful poll: the meetings are synced, then the
 // server's health, load and figures are updated.
-func (p *Poller) recordSuccess(ctx context.Context, s store.Server, started time.Time, meetings []polledMeeting, version string) outcome {
+func (p *Poller) recordSuccess(ctx context.Context, s store.Server, started time.Time, meetings []bbb.MeetingSummary, version string) outcome {
 	o := outcome{id: s.ID, online: s.Online}
 	fig := figures(meetings, time.Now(), p.cfg.LoadMinUserCount, p.cfg.LoadJoinBufferTime)
 
