@@ -18,9 +18,10 @@ import (
 	"time"
 )
 
-// buildCaddy builds ./cmd/caddy of the module that holds the working
-// directory into dir and returns the binary's path.
-func buildCaddy(ctx context.Context, dir string) (string, error) {
+// buildCaddy builds the main package pkg (such as ./cmd/caddy) of the
+// module that holds the working directory into dir/name and returns the
+// binary's path.
+func buildCaddy(ctx context.Context, dir, pkg, name string) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("find the module root: %w", err)
@@ -29,12 +30,12 @@ func buildCaddy(ctx context.Context, dir string) (string, error) {
 	if gomod == "" || gomod == os.DevNull {
 		return "", errors.New("find the module root: run this from inside the caddy-bbb module")
 	}
-	bin := filepath.Join(dir, "caddy")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/caddy")
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = filepath.Dir(gomod)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/caddy: %w", err)
+		return "", fmt.Errorf("go build %s: %w", pkg, err)
 	}
 	return bin, nil
 }
@@ -86,6 +87,34 @@ func childConfig(dir, secret, adminAddr, siteAddr string) ([]byte, error) {
 	return b, nil
 }
 
+// stockConfig returns the JSON config of the stock Caddy baseline: the same
+// admin endpoint, storage and logging as childConfig, and one HTTP server on
+// siteAddr answering a static response.
+func stockConfig(dir, adminAddr, siteAddr string) ([]byte, error) {
+	cfg := map[string]any{
+		"admin":   map[string]any{"listen": adminAddr},
+		"storage": map[string]any{"module": "file_system", "root": filepath.Join(dir, "caddy")},
+		"logging": map[string]any{"logs": map[string]any{"default": map[string]any{"level": "ERROR"}}},
+		"apps": map[string]any{
+			"http": map[string]any{
+				"servers": map[string]any{
+					"site": map[string]any{
+						"listen":          []string{siteAddr},
+						"automatic_https": map[string]any{"disable": true},
+						"routes": []any{map[string]any{"handle": []any{map[string]any{
+							"handler": "static_response", "body": "ok"}}}},
+					},
+				},
+			},
+		},
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode stock caddy config: %w", err)
+	}
+	return b, nil
+}
+
 // child is the measured Caddy, running as a process of its own.
 type child struct {
 	cmd       *exec.Cmd
@@ -96,9 +125,9 @@ type child struct {
 }
 
 // startChild runs `caddy run` with the config at cfgPath and waits until
-// the admin endpoint answers and siteAddr accepts requests. extraEnv is
-// added to the environment (e.g. GOMEMLIMIT=50MiB to try a setting).
-func startChild(ctx context.Context, bin, dir, cfgPath, adminAddr, siteAddr string, extraEnv []string) (*child, error) {
+// every URL of ready answers 200. extraEnv is added to the environment
+// (e.g. GOMEMLIMIT=50MiB to try a setting).
+func startChild(ctx context.Context, bin, dir, cfgPath, adminAddr string, ready []string, extraEnv []string) (*child, error) {
 	logPath := filepath.Join(dir, "caddy.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -122,16 +151,15 @@ func startChild(ctx context.Context, bin, dir, cfgPath, adminAddr, siteAddr stri
 		c.waitErr = cmd.Wait()
 		close(c.exited)
 	}()
-	if err := c.waitReady(ctx, siteAddr); err != nil {
+	if err := c.waitReady(ctx, ready); err != nil {
 		c.stop(5 * time.Second)
 		return nil, fmt.Errorf("%w\n%s", err, c.logTail(20))
 	}
 	return c, nil
 }
 
-// waitReady waits, for at most 30 s, until the admin endpoint has the
-// config loaded and the site answers.
-func (c *child) waitReady(ctx context.Context, siteAddr string) error {
+// waitReady waits, for at most 30 s, until every URL of ready answers 200.
+func (c *child) waitReady(ctx context.Context, ready []string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
@@ -151,7 +179,11 @@ func (c *child) waitReady(ctx context.Context, siteAddr string) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if probe(c.adminBase+"/bbb/servers") && probe("http://"+siteAddr+"/bigbluebutton/api") {
+		all := true
+		for _, u := range ready {
+			all = all && probe(u)
+		}
+		if all {
 			return nil
 		}
 		select {

@@ -48,6 +48,7 @@ type options struct {
 	concurrency                    int
 	servers, meetings              int
 	createConcurrency              int
+	baseline                       bool
 	caddyBin, profiles             string
 	childEnv                       []string
 }
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&o.servers, "servers", 10, "simulated BBB servers")
 	flag.IntVar(&o.meetings, "meetings", 10000, "meetings to create")
 	flag.IntVar(&o.createConcurrency, "create-concurrency", 32, "concurrent creates")
+	flag.BoolVar(&o.baseline, "baseline", true, "first measure a stock Caddy (standard modules only) idle, the floor under the idle target")
 	flag.StringVar(&o.caddyBin, "caddy", "", "measure this Caddy binary instead of building ./cmd/caddy")
 	flag.StringVar(&o.profiles, "profiles", "", "save the child's heap profile after each phase into this folder")
 	env := flag.String("env", "", "comma-separated KEY=VALUE pairs added to the child's environment, e.g. GOMEMLIMIT=50MiB")
@@ -97,9 +99,17 @@ func run(ctx context.Context, o options) error {
 	bin := o.caddyBin
 	if bin == "" {
 		fmt.Fprintln(os.Stderr, "building ./cmd/caddy …")
-		if bin, err = buildCaddy(ctx, dir); err != nil {
+		if bin, err = buildCaddy(ctx, dir, "./cmd/caddy", "caddy"); err != nil {
 			return err
 		}
+	}
+	var stock *memory
+	if o.baseline {
+		m, err := measureStock(ctx, o, dir)
+		if err != nil {
+			return fmt.Errorf("stock caddy baseline: %w", err)
+		}
+		stock = &m
 	}
 	sims, err := startFleet(o.servers)
 	if err != nil {
@@ -123,13 +133,14 @@ func run(ctx context.Context, o options) error {
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return fmt.Errorf("write caddy config: %w", err)
 	}
-	c, err := startChild(ctx, bin, dir, cfgPath, adminAddr, siteAddr, o.childEnv)
+	ready := []string{"http://" + adminAddr + "/bbb/servers", "http://" + siteAddr + "/bigbluebutton/api"}
+	c, err := startChild(ctx, bin, dir, cfgPath, adminAddr, ready, o.childEnv)
 	if err != nil {
 		return err
 	}
 	defer c.stop(10 * time.Second)
 
-	b := &bench{o: o, c: c, sims: sims, lb: signer{base: "http://" + siteAddr, secret: lbSecret}}
+	b := &bench{o: o, c: c, sims: sims, lb: signer{base: "http://" + siteAddr, secret: lbSecret}, stock: stock}
 	runErr := b.phases(ctx)
 	b.print()
 	if runErr != nil {
@@ -154,6 +165,7 @@ type bench struct {
 	lb    signer
 	rows  []row
 	notes []string
+	stock *memory // the stock Caddy baseline, when measured
 }
 
 // phases runs the three phases of the brief in order, recording a row for
@@ -280,6 +292,47 @@ func (b *bench) phases(ctx context.Context) error {
 	return b.record(ctx, "after a poll cycle", targetMeetings, "poll")
 }
 
+// measureStock builds and starts a stock Caddy, reads its memory once it
+// has been idle for o.idle, and stops it.
+func measureStock(ctx context.Context, o options, dir string) (memory, error) {
+	fmt.Fprintln(os.Stderr, "building ./bench/memory/stockcaddy …")
+	bin, err := buildCaddy(ctx, dir, "./bench/memory/stockcaddy", "stockcaddy")
+	if err != nil {
+		return memory{}, err
+	}
+	adminAddr, err := loopback.FreeAddr()
+	if err != nil {
+		return memory{}, err
+	}
+	siteAddr, err := loopback.FreeAddr()
+	if err != nil {
+		return memory{}, err
+	}
+	cfg, err := stockConfig(dir, adminAddr, siteAddr)
+	if err != nil {
+		return memory{}, err
+	}
+	cfgPath := filepath.Join(dir, "stock.json")
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		return memory{}, fmt.Errorf("write stock caddy config: %w", err)
+	}
+	ready := []string{"http://" + adminAddr + "/config/", "http://" + siteAddr + "/"}
+	c, err := startChild(ctx, bin, dir, cfgPath, adminAddr, ready, o.childEnv)
+	if err != nil {
+		return memory{}, err
+	}
+	defer c.stop(10 * time.Second)
+	if err := sleep(ctx, o.idle); err != nil {
+		return memory{}, err
+	}
+	m, err := c.measure(ctx)
+	if err != nil {
+		return memory{}, err
+	}
+	fmt.Fprintf(os.Stderr, "%-32s RSS %s\n", "stock Caddy, idle", mb(m.rss))
+	return m, nil
+}
+
 // registerFleet adds every simulated server through the admin API, enables
 // it and polls once, which brings it online, and checks that it is.
 func (b *bench) registerFleet(ctx context.Context) error {
@@ -382,6 +435,13 @@ func (b *bench) print() {
 	}
 	if m, err := procStatus(b.c.cmd.Process.Pid); err == nil {
 		fmt.Printf("\n  peak RSS of the whole run (VmHWM): %s\n", mb(m.hwm))
+	}
+	if s := b.stock; s != nil {
+		fmt.Printf("  stock Caddy (standard modules only), idle: RSS %s (anon %s, file %s)", mb(s.rss), mb(s.anon), mb(s.file))
+		if len(b.rows) > 0 {
+			fmt.Printf("; caddy-bbb just started: %+.1f MB", float64(b.rows[0].mem.rss-s.rss)/(1<<20))
+		}
+		fmt.Println()
 	}
 	for _, n := range b.notes {
 		fmt.Printf("  %s\n", n)
