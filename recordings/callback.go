@@ -54,8 +54,13 @@ type NotifierConfig struct {
 // form POST signed_parameters=<JWT {meeting_id, record_id}>, signed with each
 // of the tenant's secrets (or the load balancer's) in turn until one is
 // accepted (2xx). 404 and 410 mean the application does not want it; other
-// failures are retried with exponential backoff. The queue is kept in memory:
-// callbacks still waiting when the process stops are not sent.
+// failures are retried with exponential backoff.
+//
+// Every callback is also kept in the recordings store until it is done, so
+// one still waiting when the process stops is sent after Resume, by this
+// node after a restart or by the node that takes the importer lease over.
+// A callback is therefore sent at least once, and in rare cases (a node
+// losing the lease mid-attempt) twice.
 type Notifier struct {
 	cfg    NotifierConfig
 	recs   store.Recordings
@@ -65,6 +70,7 @@ type Notifier struct {
 
 	mu    sync.Mutex
 	queue []*readyCallback
+	known map[string]bool // record ids queued or in flight
 	wake  chan struct{}
 }
 
@@ -97,24 +103,95 @@ func NewNotifier(cfg NotifierConfig, recs store.Recordings, live store.Live, log
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	return &Notifier{cfg: cfg, recs: recs, live: live, log: logger, client: client, wake: make(chan struct{}, 1)}
+	return &Notifier{cfg: cfg, recs: recs, live: live, log: logger, client: client,
+		known: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
-// RecordingReady queues the recording-ready callback of a recording; it
-// never blocks. Whether the meeting asked for one is looked up when it is
-// sent.
-func (n *Notifier) RecordingReady(tenant, meetingID, recordID string) {
+// RecordingReady stores the recording-ready callback of a recording and
+// queues it; sending happens in Run. Whether the meeting asked for one is
+// looked up when it is sent. A recording whose callback is already pending
+// (imported again) gets no second one. Should the store fail, the callback
+// is still queued, in memory only, and the error returned.
+func (n *Notifier) RecordingReady(ctx context.Context, tenant, meetingID, recordID string) error {
+	cb := &readyCallback{tenant: tenant, meetingID: meetingID, recordID: recordID, due: time.Now()}
 	n.mu.Lock()
-	n.queue = append(n.queue, &readyCallback{tenant: tenant, meetingID: meetingID, recordID: recordID, due: time.Now()})
+	pending := n.known[recordID]
 	n.mu.Unlock()
-	n.signal()
+	if pending {
+		return nil
+	}
+	err := n.save(ctx, cb)
+	n.enqueue([]*readyCallback{cb})
+	return err
 }
 
-// Pending returns how many callbacks wait to be sent or retried.
+// Resume queues the callbacks kept in the store that are not queued here
+// yet: those a stopped process, or another node, left unsent. The importer
+// calls it whenever it takes the importer lease.
+func (n *Notifier) Resume(ctx context.Context) (int, error) {
+	stored, err := n.recs.ReadyCallbacks(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("resume recording-ready callbacks: %w", err)
+	}
+	cbs := make([]*readyCallback, 0, len(stored))
+	for _, c := range stored {
+		cbs = append(cbs, &readyCallback{tenant: c.Tenant, meetingID: c.MeetingID, recordID: c.RecordID,
+			attempts: c.Attempts, due: c.Due})
+	}
+	return n.enqueue(cbs), nil
+}
+
+// enqueue adds the callbacks whose record id is not queued or in flight and
+// returns how many it added.
+func (n *Notifier) enqueue(cbs []*readyCallback) int {
+	added := 0
+	n.mu.Lock()
+	for _, cb := range cbs {
+		if n.known[cb.recordID] {
+			continue
+		}
+		n.known[cb.recordID] = true
+		n.queue = append(n.queue, cb)
+		added++
+	}
+	n.mu.Unlock()
+	if added > 0 {
+		n.signal()
+	}
+	return added
+}
+
+// save stores a callback's state, so it outlives this process.
+func (n *Notifier) save(ctx context.Context, cb *readyCallback) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.Timeout)
+	defer cancel()
+	err := n.recs.PutReadyCallback(ctx, store.ReadyCallback{RecordID: cb.recordID, Tenant: cb.tenant,
+		MeetingID: cb.meetingID, Attempts: cb.attempts, Due: cb.due})
+	if err != nil {
+		return fmt.Errorf("store recording-ready callback of %s: %w", cb.recordID, err)
+	}
+	return nil
+}
+
+// finish forgets a callback that is done with, here and in the store.
+func (n *Notifier) finish(ctx context.Context, cb *readyCallback, log *zap.Logger) {
+	n.mu.Lock()
+	delete(n.known, cb.recordID)
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.Timeout)
+	defer cancel()
+	if err := n.recs.DeleteReadyCallback(ctx, cb.recordID); err != nil {
+		// It is sent once more after the next Resume.
+		log.Warn("forget a finished recording-ready callback", zap.Error(err))
+	}
+}
+
+// Pending returns how many callbacks wait to be sent, are being sent or
+// wait for a retry.
 func (n *Notifier) Pending() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return len(n.queue)
+	return len(n.known)
 }
 
 func (n *Notifier) signal() {
@@ -128,7 +205,17 @@ func (n *Notifier) signal() {
 // flight.
 func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		wg.Wait()
+		// Attempts cut short by the shutdown are in the store; only what
+		// is still queued stays known, so a later Resume finds the rest.
+		n.mu.Lock()
+		clear(n.known)
+		for _, cb := range n.queue {
+			n.known[cb.recordID] = true
+		}
+		n.mu.Unlock()
+	}()
 	slots := make(chan struct{}, notifierConcurrency)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -153,7 +240,7 @@ func (n *Notifier) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			if left := n.Pending(); left > 0 {
-				n.log.Warn("recording-ready callbacks not sent before shutdown", zap.Int("count", left))
+				n.log.Info("recording-ready callbacks still pending at shutdown; they are kept for the next start", zap.Int("count", left))
 			}
 			return
 		case <-n.wake:
@@ -199,27 +286,39 @@ func (n *Notifier) deliver(ctx context.Context, cb *readyCallback) {
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("recording-ready callback panicked", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			// Left in the store, for the next Resume.
+			n.mu.Lock()
+			delete(n.known, cb.recordID)
+			n.mu.Unlock()
 		}
 	}()
 	cb.attempts++
 	outcome, err := n.attempt(ctx, cb, log)
 	switch outcome {
 	case callbackDone, callbackRefused:
+		n.finish(ctx, cb, log)
 		return
 	case callbackDrop:
 		log.Error("recording-ready callback dropped", zap.Error(err))
+		n.finish(ctx, cb, log)
 		return
 	}
 	if ctx.Err() != nil {
+		// Shutting down: the stored state (without this attempt) is what
+		// the next Resume starts from.
 		return
 	}
 	if cb.attempts >= n.cfg.Attempts {
 		log.Error("recording-ready callback failed; giving up", zap.Int("attempts", cb.attempts), zap.Error(err))
+		n.finish(ctx, cb, log)
 		return
 	}
 	wait := n.cfg.Backoff << (cb.attempts - 1)
 	log.Warn("recording-ready callback failed; retrying", zap.Int("attempt", cb.attempts), zap.Duration("in", wait), zap.Error(err))
 	cb.due = time.Now().Add(wait)
+	if serr := n.save(ctx, cb); serr != nil {
+		log.Warn("recording-ready callback retry kept in memory only", zap.Error(serr))
+	}
 	n.mu.Lock()
 	n.queue = append(n.queue, cb)
 	n.mu.Unlock()

@@ -44,6 +44,15 @@ func (rr *readyReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 }
 
+// startReceiver serves a readyReceiver and returns it with its URL.
+func startReceiver(t *testing.T, alg, secret string, script []int) (*readyReceiver, string) {
+	t.Helper()
+	rr := &readyReceiver{t: t, alg: alg, secret: secret, script: script}
+	srv := httptest.NewServer(rr)
+	t.Cleanup(srv.Close)
+	return rr, srv.URL
+}
+
 func (rr *readyReceiver) counts() (valid, invalid int) {
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
@@ -109,7 +118,13 @@ func TestRecordingReadyCallback(t *testing.T) {
 			go func() { defer close(done); n.Run(runCtx) }()
 			t.Cleanup(func() { stop(); <-done })
 
-			n.RecordingReady(tc.tenant, "room-1", "rec-1")
+			if err := n.RecordingReady(ctx, tc.tenant, "room-1", "rec-1"); err != nil {
+				t.Fatal(err)
+			}
+			// Imported again before it was sent: still one callback.
+			if err := n.RecordingReady(ctx, tc.tenant, "room-1", "rec-1"); err != nil {
+				t.Fatal(err)
+			}
 			// Backoff 5, 10, 20 ms: everything is over well within a second.
 			if !waitUntil(5*time.Second, func() bool {
 				v, _ := rr.counts()
@@ -123,6 +138,10 @@ func TestRecordingReadyCallback(t *testing.T) {
 			if valid != tc.wantValid || invalid != tc.wantInvalid {
 				t.Errorf("verified %d, refused %d; want %d, %d", valid, invalid, tc.wantValid, tc.wantInvalid)
 			}
+			// Sent, refused or given up: nothing is left for a restart.
+			if left, err := e.db.ReadyCallbacks(ctx); err != nil || len(left) != 0 {
+				t.Errorf("stored callbacks after the last attempt = %+v, %v; want none", left, err)
+			}
 			rr.mu.Lock()
 			defer rr.mu.Unlock()
 			for _, c := range rr.valid {
@@ -134,21 +153,107 @@ func TestRecordingReadyCallback(t *testing.T) {
 	}
 }
 
+// TestRecordingReadyCallbackSurvivesRestart stops a notifier while the
+// application is down and starts a new one on the same store: the callback
+// is sent once the application is back, with its attempts counted on.
+func TestRecordingReadyCallbackSurvivesRestart(t *testing.T) {
+	e := newImportEnv(t, "", nil)
+	ctx := context.Background()
+	rr, url := startReceiver(t, bbb.HS256, "lb-1", []int{503, 200})
+	if err := e.db.PutCallback(ctx, store.CallbackData{MeetingID: "room-1", RecordingReadyURL: url}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := NotifierConfig{Secrets: []string{"lb-1"}, Attempts: 5, Backoff: time.Hour, Timeout: 2 * time.Second}
+	logger := zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel+1))
+	start := func(n *Notifier) (stop func()) {
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); n.Run(runCtx) }()
+		return func() { cancel(); <-done }
+	}
+
+	first := NewNotifier(cfg, e.db, e.db, logger)
+	stopFirst := start(first)
+	if err := first.RecordingReady(ctx, "", "room-1", "rec-1"); err != nil {
+		t.Fatal(err)
+	}
+	// The first attempt fails (503); the retry is an hour away.
+	var stored []store.ReadyCallback
+	if !waitUntil(5*time.Second, func() bool {
+		stored, _ = e.db.ReadyCallbacks(ctx)
+		return len(stored) == 1 && stored[0].Attempts == 1
+	}) {
+		t.Fatalf("stored callbacks after a failed attempt = %+v; want rec-1 with 1 attempt", stored)
+	}
+	if c := stored[0]; c.RecordID != "rec-1" || c.MeetingID != "room-1" || c.Tenant != "" || time.Until(c.Due) < 50*time.Minute {
+		t.Errorf("stored callback %+v; want rec-1 of room-1 due in about an hour", c)
+	}
+	stopFirst()
+
+	// A new process: nothing is queued until Resume. Make the retry due
+	// now, as if the hour had passed.
+	stored[0].Due = time.Now()
+	if err := e.db.PutReadyCallback(ctx, stored[0]); err != nil {
+		t.Fatal(err)
+	}
+	second := NewNotifier(cfg, e.db, e.db, logger)
+	t.Cleanup(start(second))
+	if n, err := second.Resume(ctx); err != nil || n != 1 {
+		t.Fatalf("Resume = %d, %v; want 1", n, err)
+	}
+	if n, err := second.Resume(ctx); err != nil || n != 0 {
+		t.Errorf("second Resume = %d, %v; want 0 (already queued)", n, err)
+	}
+	if !waitUntil(5*time.Second, func() bool { v, _ := rr.counts(); return v == 2 && second.Pending() == 0 }) {
+		v, _ := rr.counts()
+		t.Fatalf("callbacks received %d, pending %d; want 2 and 0", v, second.Pending())
+	}
+	if left, err := e.db.ReadyCallbacks(ctx); err != nil || len(left) != 0 {
+		t.Errorf("stored callbacks after delivery = %+v, %v; want none", left, err)
+	}
+}
+
+// TestImporterResumesCallbacks: a callback left in the store by an earlier
+// process is sent when the importer takes the lease.
+func TestImporterResumesCallbacks(t *testing.T) {
+	e := newImportEnv(t, "", nil)
+	ctx := context.Background()
+	rr, url := startReceiver(t, bbb.HS256, "lb-secret", []int{200})
+	if err := e.db.PutCallback(ctx, store.CallbackData{MeetingID: "room-9", RecordingReadyURL: url}); err != nil {
+		t.Fatal(err)
+	}
+	left := store.ReadyCallback{RecordID: "rec-9", MeetingID: "room-9", Attempts: 2, Due: time.Now().Add(-time.Minute)}
+	if err := e.db.PutReadyCallback(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	e.run()
+	if !waitUntil(5*time.Second, func() bool { v, _ := rr.counts(); return v == 1 }) {
+		t.Fatal("the stored callback was not sent")
+	}
+	rr.mu.Lock()
+	got := rr.valid[0]
+	rr.mu.Unlock()
+	if got["record_id"] != "rec-9" || got["meeting_id"] != "room-9" {
+		t.Errorf("claims %v", got)
+	}
+	if !waitUntil(5*time.Second, func() bool { l, err := e.db.ReadyCallbacks(ctx); return err == nil && len(l) == 0 }) {
+		t.Error("the sent callback is still stored")
+	}
+}
+
 // TestImportFiresCallback imports a recording of a meeting that asked for a
 // recording-ready callback; the running importer sends it, signed with the
 // tenant's secret.
 func TestImportFiresCallback(t *testing.T) {
 	e := newImportEnv(t, "", nil)
 	ctx := context.Background()
-	rr := &readyReceiver{t: t, alg: bbb.HS256, secret: "tenant-secret", script: []int{200}}
-	srv := httptest.NewServer(rr)
-	t.Cleanup(srv.Close)
+	rr, url := startReceiver(t, bbb.HS256, "tenant-secret", []int{200})
 	if err := e.db.AddTenant(ctx, store.Tenant{ID: "t1", Name: "acme", Secrets: []string{"tenant-secret"}}); err != nil {
 		t.Fatal(err)
 	}
 	rec := simRecording("cb-1")
 	rec.Meta = bbb.Metadata{{Key: "tenant-id", Value: "t1"}}
-	if err := e.db.PutCallback(ctx, store.CallbackData{Tenant: "t1", MeetingID: rec.MeetingID, RecordingReadyURL: srv.URL}); err != nil {
+	if err := e.db.PutCallback(ctx, store.CallbackData{Tenant: "t1", MeetingID: rec.MeetingID, RecordingReadyURL: url}); err != nil {
 		t.Fatal(err)
 	}
 	// A meeting without a callback: nothing is sent for it.

@@ -349,6 +349,7 @@ func (im *Importer) leaseLoop(ctx context.Context) {
 			if gained {
 				im.log.Info("recording importer took the lease", zap.String("holder", im.cfg.Holder))
 				im.wake()
+				im.resumeCallbacks(ctx)
 			}
 		}()
 		select {
@@ -356,6 +357,20 @@ func (im *Importer) leaseLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// resumeCallbacks queues the recording-ready callbacks an earlier process
+// or another node left unsent.
+func (im *Importer) resumeCallbacks(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, im.cfg.LeaseTTL/3)
+	defer cancel()
+	n, err := im.notifier.Resume(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		im.log.Warn("resume recording-ready callbacks", zap.Error(err))
+	case n > 0:
+		im.log.Info("resumed recording-ready callbacks left unsent", zap.Int("count", n))
 	}
 }
 

@@ -110,6 +110,13 @@ func (im *Importer) importTar(ctx context.Context, name string, sum *ImportSumma
 		return
 	}
 
+	// Stored before the tar goes, so a crash in between cannot lose a
+	// callback: the tar is imported again and its callback found pending.
+	for _, rec := range imported {
+		if err := im.notifier.RecordingReady(ctx, rec.Tenant(), rec.MeetingID, rec.RecordID); err != nil {
+			log.Warn("recording-ready callback kept in memory only", zap.String("record_id", rec.RecordID), zap.Error(err))
+		}
+	}
 	if len(refusals) > 0 {
 		im.moveToFailed(name, strings.Join(refusals, "\n"), log)
 	} else if err := os.Remove(tarPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -120,7 +127,6 @@ func (im *Importer) importTar(ctx context.Context, name string, sum *ImportSumma
 	im.hook(stepTarDeleted)
 	for _, rec := range imported {
 		sum.Imported = append(sum.Imported, rec.RecordID)
-		im.notifier.RecordingReady(rec.Tenant(), rec.MeetingID, rec.RecordID)
 	}
 }
 

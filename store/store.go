@@ -139,6 +139,17 @@ type Recordings interface {
 	// Callback returns the callback data of a meeting or ErrNotFound.
 	Callback(ctx context.Context, tenant, meetingID string) (CallbackData, error)
 
+	// PutReadyCallback stores (replaces) the pending recording-ready
+	// callback of a recording, keyed by its record id, so a callback
+	// still waiting for its receiver outlives a restart.
+	PutReadyCallback(ctx context.Context, c ReadyCallback) error
+	// ReadyCallbacks returns every pending recording-ready callback, the
+	// earliest due first (then by record id).
+	ReadyCallbacks(ctx context.Context) ([]ReadyCallback, error)
+	// DeleteReadyCallback removes the pending callback of a recording; it
+	// is not an error when there is none.
+	DeleteReadyCallback(ctx context.Context, recordID string) error
+
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's connections.

@@ -193,6 +193,17 @@ type CallbackData struct {
 	AnalyticsURL      string
 }
 
+// ReadyCallback is a recording-ready callback waiting to be sent or retried.
+type ReadyCallback struct {
+	RecordID  string
+	Tenant    string
+	MeetingID string
+	// Attempts is how many tries have failed so far.
+	Attempts int
+	// Due is when the next try is due.
+	Due time.Time
+}
+
 // MeetingIDs returns the front-end meeting IDs of ms, in order.
 func MeetingIDs(ms []Meeting) []string {
 	ids := make([]string, len(ms))

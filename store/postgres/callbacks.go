@@ -38,3 +38,47 @@ func (s *Store) Callback(ctx context.Context, tenant, meetingID string) (store.C
 	}
 	return c, nil
 }
+
+// PutReadyCallback stores (replaces) the pending recording-ready callback of
+// a recording.
+func (s *Store) PutReadyCallback(ctx context.Context, c store.ReadyCallback) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO ready_callbacks (record_id, tenant, meeting_id, attempts, due_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (record_id) DO UPDATE SET
+			tenant = excluded.tenant,
+			meeting_id = excluded.meeting_id,
+			attempts = excluded.attempts,
+			due_at = excluded.due_at`,
+		c.RecordID, c.Tenant, c.MeetingID, c.Attempts, c.Due)
+	if err != nil {
+		return fmt.Errorf("postgres: put ready callback of recording %q: %w", c.RecordID, err)
+	}
+	return nil
+}
+
+// ReadyCallbacks returns every pending recording-ready callback, the
+// earliest due first.
+func (s *Store) ReadyCallbacks(ctx context.Context) ([]store.ReadyCallback, error) {
+	rows, err := s.pool.Query(ctx, `SELECT record_id, tenant, meeting_id, attempts, due_at
+		FROM ready_callbacks ORDER BY due_at, record_id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: ready callbacks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ReadyCallback, error) {
+		var c store.ReadyCallback
+		err := row.Scan(&c.RecordID, &c.Tenant, &c.MeetingID, &c.Attempts, &c.Due)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: ready callbacks: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteReadyCallback removes the pending callback of a recording.
+func (s *Store) DeleteReadyCallback(ctx context.Context, recordID string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ready_callbacks WHERE record_id = $1`, recordID); err != nil {
+		return fmt.Errorf("postgres: delete ready callback of recording %q: %w", recordID, err)
+	}
+	return nil
+}

@@ -631,3 +631,52 @@ func testCallbacks(t *testing.T, newStore RecordingsFactory) {
 		}
 	}
 }
+
+func testReadyCallbacks(t *testing.T, newStore RecordingsFactory) {
+	ctx := testContext(t)
+	s := newStore(t)
+	if got, err := s.ReadyCallbacks(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("ReadyCallbacks on an empty store = %+v, %v; want none", got, err)
+	}
+	// Millisecond times: every backend keeps at least that.
+	base := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	puts := []store.ReadyCallback{
+		{RecordID: "r-late", Tenant: "t1", MeetingID: "m1", Due: base.Add(time.Hour)},
+		{RecordID: "r-b", Tenant: "", MeetingID: "m2", Attempts: 2, Due: base.Add(1500 * time.Millisecond)},
+		{RecordID: "r-a", Tenant: "t2", MeetingID: "m3", Due: base.Add(1500 * time.Millisecond)},
+		{RecordID: "r-first", Tenant: "t1", MeetingID: "m1", Due: base},
+		// Replaces the first: a retry moves it and counts the attempt.
+		{RecordID: "r-late", Tenant: "t1", MeetingID: "m1", Attempts: 1, Due: base.Add(2 * time.Second)},
+	}
+	for _, c := range puts {
+		if err := s.PutReadyCallback(ctx, c); err != nil {
+			t.Fatalf("PutReadyCallback(%+v): %v", c, err)
+		}
+	}
+	// Earliest due first, ties by record id.
+	want := []store.ReadyCallback{puts[3], puts[2], puts[1], puts[4]}
+	check := func(when string, want []store.ReadyCallback) {
+		t.Helper()
+		got, err := s.ReadyCallbacks(ctx)
+		if err != nil {
+			t.Fatalf("ReadyCallbacks %s: %v", when, err)
+		}
+		ok := len(got) == len(want)
+		for i := 0; ok && i < len(got); i++ {
+			g, w := got[i], want[i]
+			ok = g.RecordID == w.RecordID && g.Tenant == w.Tenant && g.MeetingID == w.MeetingID &&
+				g.Attempts == w.Attempts && g.Due.Equal(w.Due)
+		}
+		if !ok {
+			t.Errorf("ReadyCallbacks %s = %+v\nwant %+v", when, got, want)
+		}
+	}
+	check("after the puts", want)
+	if err := s.DeleteReadyCallback(ctx, "r-a"); err != nil {
+		t.Fatalf("DeleteReadyCallback: %v", err)
+	}
+	if err := s.DeleteReadyCallback(ctx, "r-none"); err != nil {
+		t.Errorf("DeleteReadyCallback of an unknown recording = %v, want nil", err)
+	}
+	check("after a delete", []store.ReadyCallback{puts[3], puts[1], puts[4]})
+}

@@ -86,6 +86,7 @@ func RunRecordings(t *testing.T, newStore RecordingsFactory) {
 		{"MarkDeleted", testMarkDeleted},
 		{"AssignTenant", testAssignTenant},
 		{"Callbacks", testCallbacks},
+		{"ReadyCallbacks", testReadyCallbacks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore) })
