@@ -43,6 +43,19 @@ const (
 	KeyNoRecordings           = "noRecordings"
 )
 
+// knownKeys are the message keys of the constants above.
+var knownKeys = map[string]bool{
+	KeyChecksumError: true, KeyNotFound: true, KeyMissingParamMeetingID: true, KeyUnsupportedRequest: true,
+	KeyUnsupportedContentType: true, KeyInternalError: true, KeyServerUnavailable: true,
+	KeyServerTagUnavailable: true, KeyMissingParameters: true, KeyMissingParamRecordID: true,
+	KeyMissingParamPublish: true, KeyValidationError: true, KeyIDNotUnique: true, KeyDuplicateWarning: true,
+	KeySentEndMeetingRequest: true, KeySuccessfullyJoined: true, KeyNoMeetings: true, KeyNoRecordings: true,
+}
+
+// KnownKey reports whether key is one of the message keys this package
+// names, so a caller can tell them from whatever else a server sends.
+func KnownKey(key string) bool { return knownKeys[key] }
+
 // The load balancer's error catalogue, with Scalelite's exact messages
 // (spec/scalelite.md §2.3), which clients and their tests may compare.
 var (

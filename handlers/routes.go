@@ -3,11 +3,13 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
+	"github.com/caddy-bbb/caddy-bbb/module"
 )
 
 // apiPrefix is where BBB serves its API; every call is a path element below it.
@@ -82,15 +84,28 @@ func apiCall(path string) (string, bool) {
 
 // serveAPI dispatches a BBB API call to its route, answering calls that have
 // none (or a method the call does not accept) with unsupportedRequest.
+// Each answer is counted in the API metrics by call name ("index" for the
+// version document, "unsupported" for everything without a route, so a
+// client cannot make up label values) and result.
 func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, call string) error {
+	start := time.Now()
+	rec := &resultRecorder{ResponseWriter: w}
 	route, ok := apiRoutes[call]
 	if !ok || !allowsMethod(route.methods, r.Method) {
 		if c := h.logger.Check(zapcore.DebugLevel, "unsupported BBB API request"); c != nil {
 			c.Write(zap.String("call", call), zap.String("method", r.Method))
 		}
-		return bbb.WriteError(w, bbb.ErrUnsupportedRequest)
+		err := bbb.WriteError(rec, bbb.ErrUnsupportedRequest)
+		module.ObserveAPICall("unsupported", rec.outcome(err), time.Since(start))
+		return err
 	}
-	return route.serve(h, w, r)
+	err := route.serve(h, rec, r)
+	name := call
+	if name == "" {
+		name = "index"
+	}
+	module.ObserveAPICall(name, rec.outcome(err), time.Since(start))
+	return err
 }
 
 func allowsMethod(methods []string, method string) bool {

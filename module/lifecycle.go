@@ -46,6 +46,7 @@ func (a *App) provisionWork() error {
 			UnhealthyThreshold: s.UnhealthyThreshold,
 			LoadMinUserCount:   s.LoadMinUserCount,
 			LoadJoinBufferTime: s.LoadJoinBufferTime,
+			OnCycle:            observePoll,
 		}, a.logger.Named("poller"))
 	}
 	if a.live != nil && a.recs != nil && !s.Recordings.Disabled {
@@ -61,6 +62,8 @@ func (a *App) provisionWork() error {
 			// Scalelite signs recording-ready callbacks with HS512 only
 			// when front-ends may not use sha256.
 			CallbackHS512: !slices.Contains(s.ChecksumAlgorithms, bbb.SHA256),
+			OnPass:        observeImport,
+			OnCallback:    observeCallback,
 		}, a.recs, a.live, a.logger.Named("importer"))
 		if err != nil {
 			return err

@@ -178,6 +178,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := a.provisionWork(); err != nil {
 		return err
 	}
+	if err := a.registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return err
+	}
 	if len(s.Secrets) == 0 && s.Multitenancy == "" {
 		a.logger.Warn("no secrets configured: every BBB API call will fail its checksum; set `secrets` in the bbb global option")
 	}

@@ -80,9 +80,12 @@ func (p *Poller) PollOnce(ctx context.Context) (Summary, error) {
 }
 
 // poll runs a cycle; the caller holds the turn.
-func (p *Poller) poll(parent context.Context) (Summary, error) {
+func (p *Poller) poll(parent context.Context) (sum Summary, err error) {
+	if p.cfg.OnCycle != nil {
+		defer func() { p.cfg.OnCycle(sum, err) }()
+	}
 	started := time.Now()
-	sum := newSummary(started)
+	sum = newSummary(started)
 	p.cycle++
 	ctx, cancel := context.WithTimeout(parent, p.cfg.CycleTimeout)
 	defer cancel()

@@ -76,6 +76,10 @@ type Config struct {
 	// EndTimeout bounds ending the meetings of a server that went offline.
 	// Default: the client's response timeout for an offline server, twice.
 	EndTimeout time.Duration
+	// OnCycle, when set, is called after every cycle this poller ran (the
+	// periodic ones and PollNow's) with its summary and error, for
+	// metrics. It must not block.
+	OnCycle func(Summary, error)
 }
 
 func (c Config) withDefaults() Config {

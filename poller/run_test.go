@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -215,5 +217,39 @@ func TestPollNowSerializedWithLoop(t *testing.T) {
 	}
 	if m := probe.most.Load(); m != 1 {
 		t.Errorf("%d cycles ran at once, want 1", m)
+	}
+}
+
+// TestOnCycleSeesEverySummary: the hook gets the summary of every cycle,
+// PollOnce's and PollNow's alike, exactly as the caller does.
+func TestOnCycleSeesEverySummary(t *testing.T) {
+	live := newSQLite(t)
+	up, down := newSim(t, "up"), newSim(t, "down")
+	addServer(t, live, "up", up, store.StateEnabled, false)
+	addServer(t, live, "down", down, store.StateEnabled, true)
+	setFault(t, down, bbbsim.Down)
+	var mu sync.Mutex
+	var seen []poller.Summary
+	p := newPoller(t, live, poller.Config{UnhealthyThreshold: 1, OnCycle: func(s poller.Summary, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			t.Errorf("cycle error %v", err)
+		}
+		seen = append(seen, s)
+	}})
+	first := pollOnce(t, p)
+	second, err := p.PollNow(testContext(t))
+	if err != nil {
+		t.Fatalf("PollNow: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || !reflect.DeepEqual(seen[0], first) || !reflect.DeepEqual(seen[1], second) {
+		t.Fatalf("OnCycle saw %+v; want the two summaries %+v and %+v", seen, first, second)
+	}
+	if !slices.Equal(first.WentOnline, []string{"up"}) || !slices.Equal(first.WentOffline, []string{"down"}) ||
+		!slices.Equal(first.Failed, []string{"down"}) || !slices.Equal(second.Failed, []string{"down"}) {
+		t.Errorf("first cycle %+v, second %+v; want up online, down offline and failing", first, second)
 	}
 }

@@ -47,7 +47,28 @@ type NotifierConfig struct {
 	// Client sends the callbacks; by default one that follows no redirects
 	// (a 3xx is a failure, as in Scalelite).
 	Client *http.Client
+	// OnOutcome, when set, is called after every attempt with how it
+	// ended, for metrics. It must not block.
+	OnOutcome func(CallbackOutcome)
 }
+
+// CallbackOutcome is how one attempt to send a recording-ready callback
+// ended.
+type CallbackOutcome string
+
+// The outcomes of an attempt.
+const (
+	// CallbackSent: the application accepted it (2xx).
+	CallbackSent CallbackOutcome = "sent"
+	// CallbackRefused: 404 or 410, the application does not want it.
+	CallbackRefused CallbackOutcome = "refused"
+	// CallbackRetried: it failed and is tried again later.
+	CallbackRetried CallbackOutcome = "retried"
+	// CallbackGaveUp: it failed for the last of its attempts.
+	CallbackGaveUp CallbackOutcome = "given_up"
+	// CallbackDropped: it can never succeed (no usable URL or secret).
+	CallbackDropped CallbackOutcome = "dropped"
+)
 
 // Notifier sends recording-ready callbacks (spec/scalelite.md §10.1): after
 // a recording is imported, the URL create captured for its meeting gets a
@@ -173,6 +194,12 @@ func (n *Notifier) save(ctx context.Context, cb *readyCallback) error {
 	return nil
 }
 
+func (n *Notifier) observe(o CallbackOutcome) {
+	if n.cfg.OnOutcome != nil {
+		n.cfg.OnOutcome(o)
+	}
+}
+
 // finish forgets a callback that is done with, here and in the store.
 func (n *Notifier) finish(ctx context.Context, cb *readyCallback, log *zap.Logger) {
 	n.mu.Lock()
@@ -274,7 +301,8 @@ func (n *Notifier) takeDue(now time.Time) (due []*readyCallback, next time.Time)
 type callbackOutcome int
 
 const (
-	callbackDone    callbackOutcome = iota // accepted, or nothing to send
+	callbackDone    callbackOutcome = iota // accepted
+	callbackNone                           // the meeting asked for none
 	callbackRefused                        // 404/410: the application does not want it
 	callbackRetry                          // try again later
 	callbackDrop                           // can never succeed
@@ -295,11 +323,20 @@ func (n *Notifier) deliver(ctx context.Context, cb *readyCallback) {
 	cb.attempts++
 	outcome, err := n.attempt(ctx, cb, log)
 	switch outcome {
-	case callbackDone, callbackRefused:
+	case callbackNone:
+		n.finish(ctx, cb, log)
+		return
+	case callbackDone:
+		n.observe(CallbackSent)
+		n.finish(ctx, cb, log)
+		return
+	case callbackRefused:
+		n.observe(CallbackRefused)
 		n.finish(ctx, cb, log)
 		return
 	case callbackDrop:
 		log.Error("recording-ready callback dropped", zap.Error(err))
+		n.observe(CallbackDropped)
 		n.finish(ctx, cb, log)
 		return
 	}
@@ -310,9 +347,11 @@ func (n *Notifier) deliver(ctx context.Context, cb *readyCallback) {
 	}
 	if cb.attempts >= n.cfg.Attempts {
 		log.Error("recording-ready callback failed; giving up", zap.Int("attempts", cb.attempts), zap.Error(err))
+		n.observe(CallbackGaveUp)
 		n.finish(ctx, cb, log)
 		return
 	}
+	n.observe(CallbackRetried)
 	wait := n.cfg.Backoff << (cb.attempts - 1)
 	log.Warn("recording-ready callback failed; retrying", zap.Int("attempt", cb.attempts), zap.Duration("in", wait), zap.Error(err))
 	cb.due = time.Now().Add(wait)
@@ -338,13 +377,13 @@ func (n *Notifier) attempt(ctx context.Context, cb *readyCallback, log *zap.Logg
 	defer cancel()
 	data, err := n.recs.Callback(lookup, cb.tenant, cb.meetingID)
 	if errors.Is(err, store.ErrNotFound) {
-		return callbackDone, nil
+		return callbackNone, nil
 	}
 	if err != nil {
 		return callbackRetry, fmt.Errorf("look up callback: %w", err)
 	}
 	if data.RecordingReadyURL == "" {
-		return callbackDone, nil
+		return callbackNone, nil
 	}
 	target, err := url.Parse(data.RecordingReadyURL)
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -70,19 +71,22 @@ func TestRecordingReadyCallback(t *testing.T) {
 		script        []int
 		wantValid     int // verified requests in the end
 		wantInvalid   int
+		wantOutcomes  []CallbackOutcome // reported to OnOutcome, in order
 	}{
 		{name: "accepted at once", lbSecrets: []string{"lb-1"}, receiverKey: "lb-1",
-			script: []int{200}, wantValid: 1},
+			script: []int{200}, wantValid: 1, wantOutcomes: []CallbackOutcome{CallbackSent}},
 		{name: "retried after a 500", lbSecrets: []string{"lb-1"}, receiverKey: "lb-1",
-			script: []int{500, 500, 204}, wantValid: 3},
+			script: []int{500, 500, 204}, wantValid: 3,
+			wantOutcomes: []CallbackOutcome{CallbackRetried, CallbackRetried, CallbackSent}},
 		{name: "stopped by a 410", lbSecrets: []string{"lb-1"}, receiverKey: "lb-1",
-			script: []int{410, 200}, wantValid: 1},
+			script: []int{410, 200}, wantValid: 1, wantOutcomes: []CallbackOutcome{CallbackRefused}},
 		{name: "stopped by a 404", lbSecrets: []string{"lb-1"}, receiverKey: "lb-1",
-			script: []int{404, 200}, wantValid: 1},
+			script: []int{404, 200}, wantValid: 1, wantOutcomes: []CallbackOutcome{CallbackRefused}},
 		{name: "redirect is a failure", lbSecrets: []string{"lb-1"}, receiverKey: "lb-1",
-			script: []int{302, 200}, wantValid: 2},
+			script: []int{302, 200}, wantValid: 2, wantOutcomes: []CallbackOutcome{CallbackRetried, CallbackSent}},
 		{name: "gives up after the attempts", lbSecrets: []string{"lb-1"}, receiverKey: "lb-1",
-			script: []int{503}, wantValid: 4},
+			script: []int{503}, wantValid: 4,
+			wantOutcomes: []CallbackOutcome{CallbackRetried, CallbackRetried, CallbackRetried, CallbackGaveUp}},
 		{name: "tenant secrets in turn", tenant: "t1", tenantSecrets: []string{"old", "current"}, lbSecrets: []string{"lb-1"},
 			receiverKey: "current", script: []int{200}, wantValid: 1, wantInvalid: 1},
 		{name: "each secret on each retry", tenant: "t1", tenantSecrets: []string{"old", "current"}, lbSecrets: []string{"lb-1"},
@@ -111,7 +115,15 @@ func TestRecordingReadyCallback(t *testing.T) {
 			if err := e.db.PutCallback(ctx, store.CallbackData{Tenant: tc.tenant, MeetingID: "room-1", RecordingReadyURL: srv.URL + "/ready?key=app-secret"}); err != nil {
 				t.Fatal(err)
 			}
-			n := NewNotifier(NotifierConfig{Secrets: tc.lbSecrets, HS512: tc.hs512, Attempts: 4, Backoff: 5 * time.Millisecond, Timeout: 2 * time.Second},
+			var outcomesMu sync.Mutex
+			var outcomes []CallbackOutcome
+			onOutcome := func(o CallbackOutcome) {
+				outcomesMu.Lock()
+				defer outcomesMu.Unlock()
+				outcomes = append(outcomes, o)
+			}
+			n := NewNotifier(NotifierConfig{Secrets: tc.lbSecrets, HS512: tc.hs512, Attempts: 4, Backoff: 5 * time.Millisecond,
+				Timeout: 2 * time.Second, OnOutcome: onOutcome},
 				e.db, e.db, zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel+1)))
 			runCtx, stop := context.WithCancel(ctx)
 			done := make(chan struct{})
@@ -137,6 +149,14 @@ func TestRecordingReadyCallback(t *testing.T) {
 			valid, invalid := rr.counts()
 			if valid != tc.wantValid || invalid != tc.wantInvalid {
 				t.Errorf("verified %d, refused %d; want %d, %d", valid, invalid, tc.wantValid, tc.wantInvalid)
+			}
+			if tc.wantOutcomes != nil {
+				outcomesMu.Lock()
+				got := slices.Clone(outcomes)
+				outcomesMu.Unlock()
+				if !slices.Equal(got, tc.wantOutcomes) {
+					t.Errorf("outcomes %v, want %v", got, tc.wantOutcomes)
+				}
 			}
 			// Sent, refused or given up: nothing is left for a restart.
 			if left, err := e.db.ReadyCallbacks(ctx); err != nil || len(left) != 0 {

@@ -110,6 +110,12 @@ type ImporterConfig struct {
 	CallbackAttempts int
 	CallbackBackoff  time.Duration
 	CallbackTimeout  time.Duration
+
+	// OnPass, when set, is called after every pass over the spool with
+	// what it did, for metrics. It must not block.
+	OnPass func(ImportSummary)
+	// OnCallback is NotifierConfig.OnOutcome.
+	OnCallback func(CallbackOutcome)
 }
 
 // ImportSummary is what one pass over the spool did; it is the answer of
@@ -197,11 +203,12 @@ func NewImporter(cfg ImporterConfig, recs store.Recordings, live store.Live, log
 		cfg.Holder = holder
 	}
 	notifier := NewNotifier(NotifierConfig{
-		Secrets:  cfg.Secrets,
-		HS512:    cfg.CallbackHS512,
-		Attempts: cfg.CallbackAttempts,
-		Backoff:  cfg.CallbackBackoff,
-		Timeout:  cfg.CallbackTimeout,
+		Secrets:   cfg.Secrets,
+		HS512:     cfg.CallbackHS512,
+		Attempts:  cfg.CallbackAttempts,
+		Backoff:   cfg.CallbackBackoff,
+		Timeout:   cfg.CallbackTimeout,
+		OnOutcome: cfg.OnCallback,
 	}, recs, live, logger)
 	return &Importer{
 		cfg:      cfg,
@@ -469,12 +476,17 @@ func (im *Importer) makeDirs() error {
 
 // pass imports every tar in the spool, one after the other, as long as the
 // lease is held.
-func (im *Importer) pass(ctx context.Context) ImportSummary {
+func (im *Importer) pass(ctx context.Context) (sum ImportSummary) {
 	im.importMu.Lock()
 	defer im.importMu.Unlock()
 	start := time.Now()
-	sum := ImportSummary{Imported: []string{}, Failed: []ImportFailure{}}
-	defer func() { sum.DurationMS = float64(time.Since(start).Microseconds()) / 1000 }()
+	sum = ImportSummary{Imported: []string{}, Failed: []ImportFailure{}}
+	defer func() {
+		sum.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+		if im.cfg.OnPass != nil {
+			im.cfg.OnPass(sum)
+		}
+	}()
 
 	im.leaseMu.Lock()
 	cleanup := im.needCleanup

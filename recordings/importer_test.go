@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -374,5 +376,30 @@ func TestNewImporterNeedsDirs(t *testing.T) {
 	cfg.PublishDir = ""
 	if _, err := NewImporter(cfg, e.db, e.db, nil); err == nil || !strings.Contains(err.Error(), "publish_dir") {
 		t.Errorf("err %v, want one naming publish_dir", err)
+	}
+}
+
+// TestImportPassReported: every pass tells OnPass what it did, with its
+// duration, as ImportNow answers it.
+func TestImportPassReported(t *testing.T) {
+	var mu sync.Mutex
+	var passes []ImportSummary
+	e := newImportEnv(t, "", func(cfg *ImporterConfig) {
+		cfg.OnPass = func(s ImportSummary) {
+			mu.Lock()
+			defer mu.Unlock()
+			passes = append(passes, s)
+		}
+	})
+	e.writeTar(simRecording("pass-1"))
+	e.writeTar(simRecording("pass-2"))
+	sum := e.importNow()
+	if len(sum.Imported) != 2 || sum.DurationMS <= 0 {
+		t.Errorf("ImportNow = %+v; want 2 imported and a duration", sum)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(passes) != 1 || !reflect.DeepEqual(passes[0], sum) {
+		t.Errorf("OnPass got %+v; want exactly the summary ImportNow returned, %+v", passes, sum)
 	}
 }
