@@ -201,16 +201,19 @@ func (n *Notifier) observe(o CallbackOutcome) {
 }
 
 // finish forgets a callback that is done with, here and in the store.
+// The stored row goes first: while the id is still known here, a Resume
+// cannot queue the row again, nor can a re-import store a fresh one that
+// this delete would then remove.
 func (n *Notifier) finish(ctx context.Context, cb *readyCallback, log *zap.Logger) {
-	n.mu.Lock()
-	delete(n.known, cb.recordID)
-	n.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.Timeout)
 	defer cancel()
 	if err := n.recs.DeleteReadyCallback(ctx, cb.recordID); err != nil {
 		// It is sent once more after the next Resume.
 		log.Warn("forget a finished recording-ready callback", zap.Error(err))
 	}
+	n.mu.Lock()
+	delete(n.known, cb.recordID)
+	n.mu.Unlock()
 }
 
 // Pending returns how many callbacks wait to be sent, are being sent or
