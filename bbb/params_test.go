@@ -3,6 +3,7 @@ package bbb
 import (
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -179,4 +180,39 @@ func TestReadForm(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseQuery: whatever a client sends, ParseQuery does not panic; what
+// it decodes survives Encode and a second parse unchanged; and where
+// net/url also accepts the query (it has no ';', which net/url refuses), both
+// read the same values for every key.
+func FuzzParseQuery(f *testing.F) {
+	f.Add("meetingID=a+b&name=%C3%A9t%C3%A9&checksum=ab12")
+	f.Add("a=1&a=2&&b&=c&d=")
+	f.Add("x=%zz&y=1")
+	f.Add("meta_note=a;b&fullName=O%27Brien")
+	f.Fuzz(func(t *testing.T, raw string) {
+		p, err := ParseQuery(raw)
+		again, err2 := ParseQuery(p.Encode())
+		if err2 != nil || !slices.Equal(again, p) {
+			t.Fatalf("ParseQuery(Encode(%v)) = %v, %v; want the same pairs", p, again, err2)
+		}
+		if err != nil || strings.Contains(raw, ";") {
+			return
+		}
+		std, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		for key, values := range std {
+			if got := p.Values(key); !slices.Equal(got, values) {
+				t.Fatalf("values of %q = %q, net/url reads %q (query %q)", key, got, values, raw)
+			}
+		}
+		for _, kv := range p {
+			if _, ok := std[kv.Key]; !ok {
+				t.Fatalf("key %q read here but not by net/url (query %q)", kv.Key, raw)
+			}
+		}
+	})
 }
