@@ -106,7 +106,7 @@ func startLB(t *testing.T, cfg lbConfig) *lb {
 	transport := loopbackTransport()
 	t.Cleanup(transport.CloseIdleConnections)
 	client := &http.Client{
-		Transport: transport,
+		Transport: retryDropped{next: transport},
 		Timeout:   10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse

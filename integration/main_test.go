@@ -52,5 +52,7 @@ func newTester(t *testing.T) *caddytest.Tester {
 			t.Error("caddytest skipped this test under CI: Caddy did not start")
 		}
 	})
-	return caddytest.NewTester(t)
+	tester := caddytest.NewTester(t)
+	tester.Client.Transport = retryDropped{next: tester.Client.Transport}
+	return tester
 }
