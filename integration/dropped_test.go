@@ -19,10 +19,16 @@ const droppedRetries = 3
 // answer came. After a config load returns, Caddy may still be stopping the
 // previous config's servers: one of them can accept a connection on the
 // shared listener just before its shutdown closes it unanswered (Caddy's
-// http app says as much where it stops its servers). Tests that load a
-// config and then call it would fail on that EOF, which says nothing about
-// caddy-bbb. The reload test keeps a plain client: it counts such failures.
-type retryDropped struct{ next http.RoundTripper }
+// http app says as much where it stops its servers), and a stopping server
+// closes its idle keep-alive connections while a client may be sending on
+// one. Front-ends resend in both cases (curl and Ruby's Net::HTTP retry a
+// request on a connection that died unanswered), and so do these tests:
+// such an EOF says nothing about caddy-bbb. resent, when set, counts the
+// requests sent again.
+type retryDropped struct {
+	next   http.RoundTripper
+	resent *atomic.Int64
+}
 
 // RoundTrip sends req, again up to droppedRetries times while the
 // connection is dropped unanswered and the body can be sent again.
@@ -31,6 +37,9 @@ func (rt retryDropped) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := rt.next.RoundTrip(req)
 		if err == nil || attempt == droppedRetries || !droppedUnanswered(err) {
 			return resp, err
+		}
+		if rt.resent != nil {
+			rt.resent.Add(1)
 		}
 		if req.Body != nil && req.Body != http.NoBody {
 			if req.GetBody == nil {
