@@ -10,11 +10,7 @@ import (
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 )
 
-const (
-	duplicateWarningKey = "duplicateWarning"
-	duplicateWarningMsg = "This conference was already in existence and may currently be in progress."
-	noParentMeetingID   = "bbb-none"
-)
+const noParentMeetingID = "bbb-none"
 
 // create answers the create call: a new meeting, the existing one with
 // duplicateWarning when the passwords match or none were given, or
@@ -131,25 +127,25 @@ func (s *Sim) create(w http.ResponseWriter, a *apiRequest) {
 
 // addCreated stores a created meeting unless one with its meetingID runs
 // already, and returns the create answer.
-func (s *Sim) addCreated(m *meeting, voiceBridge, attendeePW, moderatorPW string) (createDoc, apiError, bool) {
+func (s *Sim) addCreated(m *meeting, voiceBridge, attendeePW, moderatorPW string) (bbb.CreateResponse, apiError, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.meetings[m.info.MeetingID]; ok {
 		same := (attendeePW == "" && moderatorPW == "") ||
 			(attendeePW == old.info.AttendeePW && moderatorPW == old.info.ModeratorPW)
 		if !same {
-			return createDoc{}, errIDNotUnique, false
+			return bbb.CreateResponse{}, errIDNotUnique, false
 		}
 		// Since 2.6 a repeated create changes nothing.
 		doc := newCreateDoc(old.info)
-		doc.MessageKey, doc.Message = duplicateWarningKey, duplicateWarningMsg
+		doc.MessageKey, doc.Message = bbb.KeyDuplicateWarning, bbb.MessageDuplicateWarning
 		return doc, apiError{}, true
 	}
 	switch {
 	case voiceBridge == "":
 		m.info.VoiceBridge = s.freeVoiceBridge()
 	case s.voiceBridgeInUse(voiceBridge):
-		return createDoc{}, errNonUniqueVoice, false
+		return bbb.CreateResponse{}, errNonUniqueVoice, false
 	default:
 		m.info.VoiceBridge = voiceBridge
 	}
@@ -158,12 +154,12 @@ func (s *Sim) addCreated(m *meeting, voiceBridge, attendeePW, moderatorPW string
 	return newCreateDoc(m.info), apiError{}, true
 }
 
-func newCreateDoc(m bbb.Meeting) createDoc {
+func newCreateDoc(m bbb.Meeting) bbb.CreateResponse {
 	parent := noParentMeetingID
 	if m.IsBreakout {
 		parent = m.ParentMeetingID
 	}
-	return createDoc{
+	return bbb.CreateResponse{
 		ReturnCode:           returnSuccess,
 		MeetingID:            m.MeetingID,
 		InternalMeetingID:    m.InternalMeetingID,

@@ -1,11 +1,9 @@
 package bbbsim
 
-import "net/http"
+import (
+	"net/http"
 
-const (
-	endKey = "sentEndMeetingRequest"
-	// The two spaces after the first sentence are bbb-web's.
-	endMessage = "A request to end the meeting was sent.  Please wait a few seconds, and then use the getMeetingInfo or isMeetingRunning API calls to verify that it was ended."
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 )
 
 // end removes the meeting. A real server shows it ended for a moment before
@@ -23,7 +21,7 @@ func (s *Sim) end(w http.ResponseWriter, a *apiRequest) {
 		writeFailed(w, errNotFound)
 		return
 	}
-	writeXML(w, messageDoc{ReturnCode: returnSuccess, MessageKey: endKey, Message: endMessage})
+	writeXML(w, messageDoc{ReturnCode: returnSuccess, MessageKey: bbb.KeySentEndMeetingRequest, Message: bbb.MessageSentEndMeetingRequest})
 }
 
 // isMeetingRunning answers running=true while users are in the meeting; an

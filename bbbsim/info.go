@@ -1,10 +1,9 @@
 package bbbsim
 
-import "net/http"
+import (
+	"net/http"
 
-const (
-	noMeetingsKey     = "noMeetings"
-	noMeetingsMessage = "no meetings were found on this server"
+	"github.com/caddy-bbb/caddy-bbb/bbb"
 )
 
 // getMeetingInfo answers the full description of one meeting.
@@ -39,7 +38,7 @@ func (s *Sim) getMeetings(w http.ResponseWriter, _ *apiRequest) {
 	}
 	s.mu.Unlock()
 	if len(doc.Meetings.Meeting) == 0 {
-		key, msg := noMeetingsKey, noMeetingsMessage
+		key, msg := bbb.KeyNoMeetings, bbb.MessageNoMeetings
 		doc.MessageKey, doc.Message = &key, &msg
 	}
 	writeXML(w, doc)

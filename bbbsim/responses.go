@@ -83,26 +83,6 @@ type versionDoc struct {
 	GraphqlAPIURL       string   `xml:"graphqlApiUrl"`
 }
 
-// createDoc is the create answer (create-meeting.ftlx), in its element order.
-type createDoc struct {
-	XMLName              xml.Name `xml:"response"`
-	ReturnCode           string   `xml:"returncode"`
-	MeetingID            string   `xml:"meetingID"`
-	InternalMeetingID    string   `xml:"internalMeetingID"`
-	ParentMeetingID      string   `xml:"parentMeetingID"`
-	AttendeePW           string   `xml:"attendeePW"`
-	ModeratorPW          string   `xml:"moderatorPW"`
-	CreateTime           int64    `xml:"createTime"`
-	VoiceBridge          string   `xml:"voiceBridge"`
-	DialNumber           string   `xml:"dialNumber"`
-	CreateDate           string   `xml:"createDate"`
-	HasUserJoined        bool     `xml:"hasUserJoined"`
-	Duration             int      `xml:"duration"`
-	HasBeenForciblyEnded bool     `xml:"hasBeenForciblyEnded"`
-	MessageKey           string   `xml:"messageKey"`
-	Message              string   `xml:"message"`
-}
-
 // joinDoc is the join answer with redirect=false.
 type joinDoc struct {
 	XMLName      xml.Name `xml:"response"`
