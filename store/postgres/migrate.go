@@ -3,15 +3,11 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/caddy-bbb/caddy-bbb/store/internal/schema"
 )
 
 //go:embed migrations/*.sql
@@ -21,48 +17,9 @@ var migrationFiles embed.FS
 // per database, so it only has to be unique among this project's locks.
 const migrateLockKey int64 = 0x6262625f72656331 // "bbb_rec1"
 
-// migration is one numbered schema step, applied once and recorded in
-// bbb_schema_migrations.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. A file is
-// named NNNN_what.sql; numbers must be unique.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var out []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
-		if !ok || !strings.HasSuffix(name, ".sql") {
-			return nil, fmt.Errorf("migration %s: want NNNN_name.sql", name)
-		}
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: bad version number", name)
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", other, name, v)
-		}
-		seen[v] = name
-		body, err := migrationFiles.ReadFile(path.Join("migrations", name))
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", name, err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(body)})
-	}
-	if len(out) == 0 {
-		return nil, errNoMigrations
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
+// migrations returns the embedded migrations in version order.
+func migrations() ([]schema.Step, error) {
+	return schema.Read(migrationFiles, "migrations")
 }
 
 // Migrate applies the migrations this database has not seen yet. Several
@@ -91,19 +48,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM bbb_schema_migrations").Scan(&current); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
-		if latest := steps[len(steps)-1].version; current > latest {
+		if latest := steps[len(steps)-1].Version; current > latest {
 			return fmt.Errorf("schema version %d is newer than this build knows (%d): upgrade caddy-bbb", current, latest)
 		}
 		for _, m := range steps {
-			if m.version <= current {
+			if m.Version <= current {
 				continue
 			}
 			// Simple protocol: a migration may hold several statements.
-			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("apply %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+				return fmt.Errorf("apply %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO bbb_schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-				return fmt.Errorf("record %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, "INSERT INTO bbb_schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+				return fmt.Errorf("record %s: %w", m.Name, err)
 			}
 		}
 		return nil
@@ -113,6 +70,3 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
-
-// errNoMigrations guards against a build with the migrations folder empty.
-var errNoMigrations = errors.New("no migrations embedded")

@@ -148,9 +148,9 @@ func TestMigrateConcurrent(t *testing.T) {
 	if err := stores[0].pool.QueryRow(ctx, "SELECT count(*), max(version) FROM bbb_schema_migrations").Scan(&rows, &latest); err != nil {
 		t.Fatalf("read versions: %v", err)
 	}
-	if rows != len(steps) || latest != steps[len(steps)-1].version {
+	if rows != len(steps) || latest != steps[len(steps)-1].Version {
 		t.Errorf("bbb_schema_migrations has %d rows up to version %d, want %d up to %d",
-			rows, latest, len(steps), steps[len(steps)-1].version)
+			rows, latest, len(steps), steps[len(steps)-1].Version)
 	}
 	// The schema works from every node.
 	r := store.Recording{RecordID: "r1", MeetingID: "m", State: "published", StartTime: time.Now()}

@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/caddy-bbb/caddy-bbb/store/internal/schema"
 )
 
 // migrationFiles holds the schema, one numbered file per version
@@ -20,37 +18,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var out []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", e.Name())
-		}
-		body, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := range out {
-		if out[i].version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", out[i].name, i+1)
-		}
-	}
-	return out, nil
+// migrations returns the embedded migrations in version order.
+func migrations() ([]schema.Step, error) {
+	return schema.Read(migrationFiles, "migrations")
 }
 
 // Migrate creates the database file (mode 0600) and its directory (0700) if
@@ -94,18 +64,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if current > len(ms) {
 				return fmt.Errorf("database schema version %d is newer than this build knows (%d)", current, len(ms))
 			}
-			if current >= m.version {
+			if current >= m.Version {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, time.Now().UnixNano())
+				m.Version, m.Name, time.Now().UnixNano())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("sqlite: migrate %s to version %d (%s): %w", s.path, m.version, m.name, err)
+			return fmt.Errorf("sqlite: migrate %s to version %d (%s): %w", s.path, m.Version, m.Name, err)
 		}
 	}
 	return nil
