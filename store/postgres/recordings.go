@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/caddy-bbb/caddy-bbb/store"
+	"github.com/caddy-bbb/caddy-bbb/store/internal/previews"
 )
 
 // Reading recordings by exact record id (and by tenant unless $2 is empty):
@@ -155,11 +156,11 @@ func queueUpsert(b *pgx.Batch, r store.Recording) error {
 	formats := slices.Clone(r.Formats)
 	sort.Slice(formats, func(i, j int) bool { return formats[i].Format < formats[j].Format })
 	var (
-		names, urls, previews []string
-		lengths, procTimes    []int32
+		names, urls, stored []string
+		lengths, procTimes  []int32
 	)
 	for _, f := range formats {
-		p, err := encodePreviews(f.Previews)
+		p, err := previews.Encode(f.Previews)
 		if err != nil {
 			return fmt.Errorf("format %s: %w", f.Format, err)
 		}
@@ -167,9 +168,9 @@ func queueUpsert(b *pgx.Batch, r store.Recording) error {
 		urls = append(urls, f.URL)
 		lengths = append(lengths, int32(f.Length))
 		procTimes = append(procTimes, int32(f.ProcessingTime))
-		previews = append(previews, p)
+		stored = append(stored, p)
 	}
-	b.Queue(upsertFormats, r.RecordID, names, urls, lengths, procTimes, previews)
+	b.Queue(upsertFormats, r.RecordID, names, urls, lengths, procTimes, stored)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/caddy-bbb/caddy-bbb/store"
+	"github.com/caddy-bbb/caddy-bbb/store/internal/previews"
 )
 
 // recordingColumns are the recordings columns scanRecordings reads, aliased r.
@@ -78,15 +78,15 @@ func (p page) scanFormats(rows pgx.Rows) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id       int64
-			f        store.PlaybackFormat
-			previews []byte
+			id     int64
+			f      store.PlaybackFormat
+			stored []byte
 		)
-		if err := rows.Scan(&id, &f.Format, &f.URL, &f.Length, &f.ProcessingTime, &previews); err != nil {
+		if err := rows.Scan(&id, &f.Format, &f.URL, &f.Length, &f.ProcessingTime, &stored); err != nil {
 			return fmt.Errorf("scan playback format: %w", err)
 		}
 		var err error
-		if f.Previews, err = decodePreviews(previews); err != nil {
+		if f.Previews, err = previews.Decode(stored); err != nil {
 			return fmt.Errorf("playback format %s: %w", f.Format, err)
 		}
 		if i, ok := p.at[id]; ok {
@@ -97,41 +97,6 @@ func (p page) scanFormats(rows pgx.Rows) error {
 		return fmt.Errorf("read playback formats: %w", err)
 	}
 	return nil
-}
-
-// previewJSON is how a preview is kept in playback_formats.previews.
-type previewJSON struct {
-	URL    string `json:"url"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Alt    string `json:"alt"`
-}
-
-func encodePreviews(ps []store.Preview) (string, error) {
-	out := make([]previewJSON, len(ps))
-	for i, p := range ps {
-		out[i] = previewJSON(p)
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return "", fmt.Errorf("encode previews: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodePreviews(b []byte) ([]store.Preview, error) {
-	var in []previewJSON
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("decode previews: %w", err)
-	}
-	if len(in) == 0 {
-		return nil, nil
-	}
-	out := make([]store.Preview, len(in))
-	for i, p := range in {
-		out[i] = store.Preview(p)
-	}
-	return out, nil
 }
 
 // timestamptz stores a zero time as NULL, so it comes back zero.

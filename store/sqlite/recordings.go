@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/caddy-bbb/caddy-bbb/store"
+	"github.com/caddy-bbb/caddy-bbb/store/internal/previews"
 )
 
 const recordingColumns = `r.id, r.record_id, r.meeting_id, r.name, r.published, r.protected, r.state,
@@ -29,36 +29,6 @@ func fromMillis(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
-}
-
-// previewJSON is how previews are kept in playback_formats.previews; its own
-// type so the stored form does not follow changes of store.Preview.
-type previewJSON struct {
-	URL    string `json:"url"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Alt    string `json:"alt"`
-}
-
-func encodePreviews(ps []store.Preview) (string, error) {
-	out := make([]previewJSON, len(ps))
-	for i, p := range ps {
-		out[i] = previewJSON(p)
-	}
-	b, err := json.Marshal(out)
-	return string(b), err
-}
-
-func decodePreviews(s string) ([]store.Preview, error) {
-	var in []previewJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, err
-	}
-	out := make([]store.Preview, len(in))
-	for i, p := range in {
-		out[i] = store.Preview(p)
-	}
-	return out, nil
 }
 
 // loadRecordings runs a query selecting recordingColumns and fills in each
@@ -119,12 +89,12 @@ func loadRecordings(ctx context.Context, q querier, query string, args ...any) (
 	for rows.Next() {
 		var id int64
 		var f store.PlaybackFormat
-		var previews string
-		if err := rows.Scan(&id, &f.Format, &f.URL, &f.Length, &f.ProcessingTime, &previews); err != nil {
+		var stored []byte
+		if err := rows.Scan(&id, &f.Format, &f.URL, &f.Length, &f.ProcessingTime, &stored); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if f.Previews, err = decodePreviews(previews); err != nil {
+		if f.Previews, err = previews.Decode(stored); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("decode previews of format %s: %w", f.Format, err)
 		}
@@ -194,7 +164,7 @@ func (s *Store) UpsertRecording(ctx context.Context, r store.Recording) (store.R
 			}
 		}
 		for _, f := range r.Formats {
-			previews, err := encodePreviews(f.Previews)
+			stored, err := previews.Encode(f.Previews)
 			if err != nil {
 				return fmt.Errorf("encode previews of format %s: %w", f.Format, err)
 			}
@@ -202,7 +172,7 @@ func (s *Store) UpsertRecording(ctx context.Context, r store.Recording) (store.R
 				VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (recording_id, format) DO UPDATE SET url = excluded.url, length = excluded.length,
 					processing_time = excluded.processing_time, previews = excluded.previews`,
-				id, f.Format, f.URL, f.Length, f.ProcessingTime, previews)
+				id, f.Format, f.URL, f.Length, f.ProcessingTime, stored)
 			if err != nil {
 				return err
 			}
