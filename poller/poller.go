@@ -8,10 +8,7 @@ package poller
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"sync"
 	"time"
 
@@ -164,7 +161,7 @@ func New(live store.Live, client *bbb.Client, cfg Config, logger *zap.Logger) *P
 		client:      client,
 		cfg:         cfg.withDefaults(),
 		log:         logger,
-		holder:      newHolderID(),
+		holder:      store.NewLeaseHolder(),
 		turn:        make(chan struct{}, 1),
 		versionSeen: make(map[string]uint64),
 	}
@@ -175,18 +172,6 @@ func (p *Poller) Config() Config { return p.cfg }
 
 // Holder returns the id this Poller takes the lease with, unique per Poller.
 func (p *Poller) Holder() string { return p.holder }
-
-// newHolderID names this Poller in the lease: the host for people reading
-// the store, and random bytes so two Pollers of one process (a reload) differ.
-func newHolderID() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown"
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return host + "/" + hex.EncodeToString(b[:])
-}
 
 // takeTurn waits until no other cycle of this Poller runs.
 func (p *Poller) takeTurn(ctx context.Context) error {

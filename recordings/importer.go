@@ -2,8 +2,6 @@ package recordings
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -95,8 +93,8 @@ type ImporterConfig struct {
 	ScanInterval time.Duration
 	// LeaseTTL is the lifetime of the importer lease.
 	LeaseTTL time.Duration
-	// Holder names this importer in the lease; default host, pid and a
-	// random part.
+	// Holder names this importer in the lease; default
+	// store.NewLeaseHolder().
 	Holder string
 
 	// Secrets are the load balancer's secrets, used to sign the
@@ -196,11 +194,7 @@ func NewImporter(cfg ImporterConfig, recs store.Recordings, live store.Live, log
 		cfg.LeaseTTL = DefaultLeaseTTL
 	}
 	if cfg.Holder == "" {
-		holder, err := defaultHolder()
-		if err != nil {
-			return nil, fmt.Errorf("recording importer: %w", err)
-		}
-		cfg.Holder = holder
+		cfg.Holder = store.NewLeaseHolder()
 	}
 	notifier := NewNotifier(NotifierConfig{
 		Secrets:   cfg.Secrets,
@@ -218,18 +212,6 @@ func NewImporter(cfg ImporterConfig, recs store.Recordings, live store.Live, log
 		notifier: notifier,
 		kick:     make(chan struct{}, 1),
 	}, nil
-}
-
-func defaultHolder() (string, error) {
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown"
-	}
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("random holder id: %w", err)
-	}
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])), nil
 }
 
 // Notifier returns the importer's recording-ready notifier, which Run runs.
