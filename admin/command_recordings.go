@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/caddy-bbb/caddy-bbb/recordings"
 )
 
 func (c *cli) recordingsCommand() *cobra.Command {
@@ -32,7 +34,7 @@ The exit status is 1 when a recording failed to import.`,
 				if c.jsonOutput {
 					return printJSON(cl.out, body)
 				}
-				var summary ImportSummary
+				var summary recordings.ImportSummary
 				if err := decodeAnswer(body, "import", &summary); err != nil {
 					return err
 				}
@@ -71,26 +73,9 @@ turns on multitenancy. Prints how many recordings changed.`,
 	return cmd
 }
 
-// ImportSummary is the answer of POST /bbb/recordings/import.
-type ImportSummary struct {
-	Imported   []string        `json:"imported"`
-	Failed     []ImportFailure `json:"failed"`
-	DurationMS float64         `json:"duration_ms"`
-}
-
-// ImportFailure is a tar, or a format in it, that did not import.
-type ImportFailure struct {
-	File     string `json:"file"`
-	RecordID string `json:"record_id"`
-	Format   string `json:"format"`
-	Reason   string `json:"reason"`
-	// Retry is set when the tar stays in the spool for another try.
-	Retry bool `json:"retry"`
-}
-
 // printImportSummary prints what an import did, one line per failure. Failures
 // make it return an error, so scripts see them in the exit status.
-func printImportSummary(w io.Writer, s ImportSummary) error {
+func printImportSummary(w io.Writer, s recordings.ImportSummary) error {
 	fmt.Fprintf(w, "imported: %d\n", len(s.Imported))
 	for _, id := range s.Imported {
 		fmt.Fprintf(w, "  %s\n", id)
