@@ -69,3 +69,29 @@ func readEnvelope(body []byte) (Envelope, error) {
 		}
 	}
 }
+
+// PeekEnvelope reads the returncode and messageKey of a BBB document from
+// its first bytes, without parsing it: the text of the first <returncode>
+// and <messageKey> elements in prefix, trimmed, or "" when prefix does not
+// hold them whole. It is for looking at an answer on its way to a client
+// (for metrics), where readEnvelope's full parse would cost more than the
+// answer is worth and the rest of the body may not have been written yet.
+func PeekEnvelope(prefix []byte) Envelope {
+	return Envelope{ReturnCode: peekElement(prefix, "returncode"), MessageKey: peekElement(prefix, "messageKey")}
+}
+
+// peekElement returns the trimmed text of the first <name> element in b, or
+// "" when there is none within b.
+func peekElement(b []byte, name string) string {
+	open := "<" + name + ">"
+	i := bytes.Index(b, []byte(open))
+	if i < 0 {
+		return ""
+	}
+	rest := b[i+len(open):]
+	j := bytes.IndexByte(rest, '<')
+	if j < 0 {
+		return ""
+	}
+	return string(bytes.TrimSpace(rest[:j]))
+}

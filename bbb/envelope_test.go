@@ -61,3 +61,23 @@ func TestMeetingAlwaysWritesAttendees(t *testing.T) {
 		}
 	}
 }
+
+func TestPeekEnvelope(t *testing.T) {
+	tests := []struct {
+		name, prefix string
+		want         Envelope
+	}{
+		{"success", "<response><returncode>SUCCESS</returncode><version>2.0</version>", Envelope{ReturnCode: "SUCCESS"}},
+		{"failed, indented", "<?xml version=\"1.0\"?>\n<response>\n <returncode> FAILED </returncode>\n <messageKey>notFound</messageKey>",
+			Envelope{ReturnCode: "FAILED", MessageKey: "notFound"}},
+		{"cut inside the key", "<response><returncode>FAILED</returncode><messageKey>notF", Envelope{ReturnCode: "FAILED"}},
+		{"not XML", "ok", Envelope{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PeekEnvelope([]byte(tt.prefix)); got != tt.want {
+				t.Errorf("PeekEnvelope(%q) = %+v, want %+v", tt.prefix, got, tt.want)
+			}
+		})
+	}
+}

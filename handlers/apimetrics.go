@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
@@ -73,28 +72,12 @@ func answerResult(status int, body []byte) string {
 	case status != http.StatusOK:
 		return resultHTTPError
 	}
-	body = body[:min(len(body), sniffLimit)]
-	if elementText(body, "returncode") != bbb.ReturnFailed {
+	env := bbb.PeekEnvelope(body[:min(len(body), sniffLimit)])
+	if env.ReturnCode != bbb.ReturnFailed {
 		return "success"
 	}
-	if key := elementText(body, "messageKey"); bbb.KnownKey(key) {
-		return key
+	if bbb.KnownKey(env.MessageKey) {
+		return env.MessageKey
 	}
 	return resultFailed
-}
-
-// elementText returns the trimmed text of the first <name> element in b, or
-// "" when there is none within b.
-func elementText(b []byte, name string) string {
-	open := "<" + name + ">"
-	i := bytes.Index(b, []byte(open))
-	if i < 0 {
-		return ""
-	}
-	rest := b[i+len(open):]
-	j := bytes.IndexByte(rest, '<')
-	if j < 0 {
-		return ""
-	}
-	return string(bytes.TrimSpace(rest[:j]))
 }
