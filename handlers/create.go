@@ -76,7 +76,7 @@ func (h *Handler) serveCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	params.Set("voiceBridge", p.Meeting.VoiceBridge)
 	if a.tenant.ID != "" {
-		params.Set("meta_tenant-id", a.tenant.ID)
+		params.Set("meta_"+bbb.MetaTenantID, a.tenant.ID)
 		params.Set("meta_tenant-name", a.tenant.Name)
 	}
 	if p.Server.Tag != "" {

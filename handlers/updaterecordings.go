@@ -74,7 +74,7 @@ func (h *Handler) metadataUpdate(p bbb.Params) map[string]string {
 		if !isXMLName(key) {
 			continue
 		}
-		if h.settings.Multitenancy != "" && (key == "tenant-id" || key == "tenant-name") {
+		if h.settings.Multitenancy != "" && (key == bbb.MetaTenantID || key == "tenant-name") {
 			continue
 		}
 		v := kv.Value

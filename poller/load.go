@@ -7,9 +7,6 @@ import (
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
-// TenantMetaKey is the metadata key create puts the tenant id in.
-const TenantMetaKey = bbb.MetaTenantID
-
 // serverFigures is what one successful poll says about a server.
 type serverFigures struct {
 	// load before the server's multiplier is applied.

@@ -79,7 +79,7 @@ func TestGoesOfflineAtUnhealthyThreshold(t *testing.T) {
 			addServer(t, live, "bbb1", sim, store.StateEnabled, false)
 			addServer(t, live, "bbb2", other, store.StateEnabled, false)
 			for _, id := range []string{"m1", "m2"} {
-				addMeeting(t, sim, bbb.Meeting{MeetingID: id, Metadata: bbb.Metadata{{Key: poller.TenantMetaKey, Value: "t1"}}}, 3, 1, 0)
+				addMeeting(t, sim, bbb.Meeting{MeetingID: id, Metadata: bbb.Metadata{{Key: bbb.MetaTenantID, Value: "t1"}}}, 3, 1, 0)
 			}
 			addMeeting(t, other, bbb.Meeting{MeetingID: "m3"}, 2, 1, 0)
 			p := newPoller(t, live, poller.Config{UnhealthyThreshold: 2, ResponseTimeout: time.Second})
@@ -337,7 +337,7 @@ func TestMeetingFiguresSynced(t *testing.T) {
 	addServer(t, live, "bbb1", sim, store.StateEnabled, true)
 	// Two tenants run "room1" on one server in this test; the poller must
 	// keep them apart by the tenant-id metadata.
-	addMeeting(t, sim, bbb.Meeting{MeetingID: "room1", Metadata: bbb.Metadata{{Key: poller.TenantMetaKey, Value: "t1"}}}, 6, 2, 3)
+	addMeeting(t, sim, bbb.Meeting{MeetingID: "room1", Metadata: bbb.Metadata{{Key: bbb.MetaTenantID, Value: "t1"}}}, 6, 2, 3)
 	addMeeting(t, sim, bbb.Meeting{MeetingID: "room2"}, 2, 1, 0)
 	bind(t, live, "bbb1", "t1", "room1", time.Now())
 	bind(t, live, "bbb1", "t2", "room1", time.Now().Add(-time.Minute))

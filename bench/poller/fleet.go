@@ -12,7 +12,6 @@ import (
 
 	"github.com/caddy-bbb/caddy-bbb/bbb"
 	"github.com/caddy-bbb/caddy-bbb/bbbsim"
-	"github.com/caddy-bbb/caddy-bbb/poller"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -104,7 +103,7 @@ func (f *fleet) populate(ctx context.Context, live store.Live, perServer int, rn
 				CreateTime: created.UnixMilli(),
 				Metadata: bbb.Metadata{
 					{Key: "bbb-origin", Value: "Greenlight"},
-					{Key: poller.TenantMetaKey, Value: tenant},
+					{Key: bbb.MetaTenantID, Value: tenant},
 				},
 			}
 			if breakout {
