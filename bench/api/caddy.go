@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,10 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
-
 	"github.com/caddy-bbb/caddy-bbb/bbbsim"
-	"github.com/caddy-bbb/caddy-bbb/module"
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/caddyrun"
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
@@ -69,64 +66,32 @@ func (s *simServer) close() {
 // lbAddr with a respond route and the bbb handler, proxyAddr with a
 // reverse_proxy to upstream.
 func caddyConfig(dir, secret, lbAddr, proxyAddr, upstream string) ([]byte, error) {
-	cfg := map[string]any{
-		"admin":   map[string]any{"disabled": true},
-		"storage": map[string]any{"module": "file_system", "root": filepath.Join(dir, "caddy")},
-		"logging": map[string]any{"logs": map[string]any{"default": map[string]any{"level": "ERROR"}}},
-		"apps": map[string]any{
-			"bbb": map[string]any{
-				"secrets":       []string{secret},
-				"store":         map[string]any{"sqlite": map[string]any{"path": filepath.Join(dir, "bbb.db")}},
-				"poll_interval": "1h",
-			},
-			"http": map[string]any{
-				"servers": map[string]any{
-					"lb": map[string]any{
-						"listen":          []string{lbAddr},
-						"automatic_https": map[string]any{"disable": true},
-						"routes": []any{
-							map[string]any{
-								"match":    []any{map[string]any{"path": []string{"/respond"}}},
-								"handle":   []any{map[string]any{"handler": "static_response", "body": "ok"}},
-								"terminal": true,
-							},
-							map[string]any{"handle": []any{map[string]any{"handler": "bbb"}}},
-						},
-					},
-					"proxy": map[string]any{
-						"listen":          []string{proxyAddr},
-						"automatic_https": map[string]any{"disable": true},
-						"routes": []any{
-							map[string]any{"handle": []any{map[string]any{
-								"handler":   "reverse_proxy",
-								"upstreams": []any{map[string]any{"dial": upstream}},
-							}}},
-						},
-					},
-				},
+	respond := caddyrun.Handle("static_response", map[string]any{"body": "ok"})
+	respond["match"] = []any{map[string]any{"path": []string{"/respond"}}}
+	respond["terminal"] = true
+	return caddyrun.Config(dir, caddyrun.AdminOff, map[string]any{
+		"bbb": map[string]any{
+			"secrets":       []string{secret},
+			"store":         map[string]any{"sqlite": map[string]any{"path": filepath.Join(dir, "bbb.db")}},
+			"poll_interval": "1h",
+		},
+		"http": map[string]any{
+			"servers": map[string]any{
+				"lb": caddyrun.Server(lbAddr, respond, caddyrun.Handle("bbb", nil)),
+				"proxy": caddyrun.Server(proxyAddr, caddyrun.Handle("reverse_proxy", map[string]any{
+					"upstreams": []any{map[string]any{"dial": upstream}},
+				})),
 			},
 		},
-	}
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("encode caddy config: %w", err)
-	}
-	return b, nil
+	})
 }
 
 // loadCaddy runs a config in this process and returns the bbb app's live
 // store.
 func loadCaddy(cfg []byte) (store.Live, error) {
-	if err := caddy.Load(cfg, true); err != nil {
-		return nil, fmt.Errorf("load caddy config: %w", err)
-	}
-	v, err := caddy.ActiveContext().App("bbb")
+	app, err := caddyrun.LoadBBB(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("bbb app: %w", err)
-	}
-	app, ok := v.(*module.App)
-	if !ok || app.Live() == nil {
-		return nil, fmt.Errorf("bbb app is %T without a live store", v)
+		return nil, err
 	}
 	return app.Live(), nil
 }

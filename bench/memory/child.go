@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/caddyrun"
 )
 
 // buildCaddy builds the main package pkg (such as ./cmd/caddy) of the
@@ -48,71 +50,40 @@ func buildCaddy(ctx context.Context, dir, pkg, name string) (string, error) {
 // measurement.
 func childConfig(dir, secret, adminAddr, siteAddr string) ([]byte, error) {
 	rec := filepath.Join(dir, "recordings")
-	cfg := map[string]any{
-		"admin":   map[string]any{"listen": adminAddr},
-		"storage": map[string]any{"module": "file_system", "root": filepath.Join(dir, "caddy")},
-		"logging": map[string]any{"logs": map[string]any{"default": map[string]any{"level": "ERROR"}}},
-		"apps": map[string]any{
-			"bbb": map[string]any{
-				"secrets":       []string{secret},
-				"store":         map[string]any{"sqlite": map[string]any{"path": filepath.Join(dir, "bbb.db")}},
-				"poll_interval": "1h",
-				"recordings": map[string]any{
-					"spool_dir":     filepath.Join(rec, "spool"),
-					"work_dir":      filepath.Join(rec, "work"),
-					"publish_dir":   filepath.Join(rec, "published"),
-					"unpublish_dir": filepath.Join(rec, "unpublished"),
-				},
-			},
-			"http": map[string]any{
-				"servers": map[string]any{
-					"lb": map[string]any{
-						"listen":          []string{siteAddr},
-						"automatic_https": map[string]any{"disable": true},
-						"routes":          []any{map[string]any{"handle": []any{map[string]any{"handler": "bbb"}}}},
-					},
-				},
-			},
-		},
-	}
 	for _, d := range []string{"spool", "work", "published", "unpublished"} {
 		if err := os.MkdirAll(filepath.Join(rec, d), 0o755); err != nil {
 			return nil, fmt.Errorf("recordings dir: %w", err)
 		}
 	}
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("encode caddy config: %w", err)
-	}
-	return b, nil
+	return caddyrun.Config(dir, caddyrun.Admin(adminAddr), map[string]any{
+		"bbb": map[string]any{
+			"secrets":       []string{secret},
+			"store":         map[string]any{"sqlite": map[string]any{"path": filepath.Join(dir, "bbb.db")}},
+			"poll_interval": "1h",
+			"recordings": map[string]any{
+				"spool_dir":     filepath.Join(rec, "spool"),
+				"work_dir":      filepath.Join(rec, "work"),
+				"publish_dir":   filepath.Join(rec, "published"),
+				"unpublish_dir": filepath.Join(rec, "unpublished"),
+			},
+		},
+		"http": map[string]any{
+			"servers": map[string]any{"lb": caddyrun.Server(siteAddr, caddyrun.Handle("bbb", nil))},
+		},
+	})
 }
 
 // stockConfig returns the JSON config of the stock Caddy baseline: the same
 // admin endpoint, storage and logging as childConfig, and one HTTP server on
 // siteAddr answering a static response.
 func stockConfig(dir, adminAddr, siteAddr string) ([]byte, error) {
-	cfg := map[string]any{
-		"admin":   map[string]any{"listen": adminAddr},
-		"storage": map[string]any{"module": "file_system", "root": filepath.Join(dir, "caddy")},
-		"logging": map[string]any{"logs": map[string]any{"default": map[string]any{"level": "ERROR"}}},
-		"apps": map[string]any{
-			"http": map[string]any{
-				"servers": map[string]any{
-					"site": map[string]any{
-						"listen":          []string{siteAddr},
-						"automatic_https": map[string]any{"disable": true},
-						"routes": []any{map[string]any{"handle": []any{map[string]any{
-							"handler": "static_response", "body": "ok"}}}},
-					},
-				},
+	return caddyrun.Config(dir, caddyrun.Admin(adminAddr), map[string]any{
+		"http": map[string]any{
+			"servers": map[string]any{
+				"site": caddyrun.Server(siteAddr, caddyrun.Handle("static_response", map[string]any{"body": "ok"})),
 			},
 		},
-	}
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("encode stock caddy config: %w", err)
-	}
-	return b, nil
+	})
 }
 
 // child is the measured Caddy, running as a process of its own.

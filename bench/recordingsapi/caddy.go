@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
 
-	"github.com/caddyserver/caddy/v2"
-
+	"github.com/caddy-bbb/caddy-bbb/bench/internal/caddyrun"
 	"github.com/caddy-bbb/caddy-bbb/bench/internal/recgen"
 	"github.com/caddy-bbb/caddy-bbb/module"
 	"github.com/caddy-bbb/caddy-bbb/store"
@@ -45,43 +43,23 @@ func caddyConfig(dir, addr string, storeConfig map[string]any, multitenancy stri
 	if multitenancy != "" {
 		app["multitenancy"] = multitenancy
 	}
-	cfg := map[string]any{
-		"admin":   map[string]any{"disabled": true},
-		"storage": map[string]any{"module": "file_system", "root": filepath.Join(dir, "caddy")},
-		"logging": map[string]any{"logs": map[string]any{"default": map[string]any{"level": "ERROR"}}},
-		"apps": map[string]any{
-			"bbb": app,
-			"http": map[string]any{
-				"servers": map[string]any{
-					"api": map[string]any{
-						"listen":          []string{addr},
-						"automatic_https": map[string]any{"disable": true},
-						"routes":          []any{map[string]any{"handle": []any{map[string]any{"handler": "bbb"}}}},
-					},
-				},
-			},
+	return caddyrun.Config(dir, caddyrun.AdminOff, map[string]any{
+		"bbb": app,
+		"http": map[string]any{
+			"servers": map[string]any{"api": caddyrun.Server(addr, caddyrun.Handle("bbb", nil))},
 		},
-	}
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("encode caddy config: %w", err)
-	}
-	return b, nil
+	})
 }
 
 // loadCaddy runs a config in this process, replacing the one running, and
 // returns the bbb app.
 func loadCaddy(cfg []byte) (*module.App, error) {
-	if err := caddy.Load(cfg, true); err != nil {
-		return nil, fmt.Errorf("load caddy config: %w", err)
-	}
-	v, err := caddy.ActiveContext().App("bbb")
+	app, err := caddyrun.LoadBBB(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("bbb app: %w", err)
+		return nil, err
 	}
-	app, ok := v.(*module.App)
-	if !ok || app.Live() == nil || app.RecordingStore() == nil {
-		return nil, fmt.Errorf("bbb app is %T without its stores", v)
+	if app.RecordingStore() == nil {
+		return nil, fmt.Errorf("bbb app without a recordings store")
 	}
 	return app, nil
 }
