@@ -6,6 +6,7 @@ package store
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -182,6 +183,23 @@ type RecordingQuery struct {
 	Tenant string
 	Offset int
 	Limit  int // 0 means no limit
+}
+
+// defaultRecordingStates are what getRecordings lists without a state
+// parameter.
+var defaultRecordingStates = []string{"published", "unpublished"}
+
+// StatesToMatch returns the states a recording must be in to match q, and
+// nil when any state matches.
+func (q RecordingQuery) StatesToMatch() []string {
+	switch {
+	case slices.Contains(q.States, "any"):
+		return nil
+	case len(q.States) > 0:
+		return q.States
+	default:
+		return defaultRecordingStates
+	}
 }
 
 // CallbackData is what create captured for a meeting, fired after its

@@ -15,9 +15,6 @@ import (
 	"github.com/caddy-bbb/caddy-bbb/store"
 )
 
-// defaultStates are what getRecordings lists without a state parameter.
-var defaultStates = []string{"published", "unpublished"}
-
 // QueryRecordings runs a getRecordings query in two round trips whatever the
 // page size: the page first, then its metadata and formats, looked up by row
 // id, together with the count of all matches when the page alone does not
@@ -112,12 +109,8 @@ func queryFilter(q store.RecordingQuery) (string, []any) {
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
-	switch {
-	case slices.Contains(q.States, "any"):
-	case len(q.States) > 0:
-		conds = append(conds, "r.state = ANY("+arg(q.States)+")")
-	default:
-		conds = append(conds, "r.state = ANY("+arg(defaultStates)+")")
+	if states := q.StatesToMatch(); states != nil {
+		conds = append(conds, "r.state = ANY("+arg(states)+")")
 	}
 	if q.Tenant != "" {
 		conds = append(conds, "r.tenant_id = "+arg(q.Tenant))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -49,11 +48,7 @@ func (s *Store) QueryRecordings(ctx context.Context, q store.RecordingQuery) ([]
 func recordingCount(q store.RecordingQuery) (string, []any) {
 	var conds []string
 	var args []any
-	states := defaultStates
-	if len(q.States) > 0 {
-		states = q.States
-	}
-	if !slices.Contains(states, "any") {
+	if states := q.StatesToMatch(); states != nil {
 		conds = append(conds, `state IN (`+placeholders(len(states))+`)`)
 		args = append(args, stringArgs(states)...)
 	}
@@ -68,19 +63,12 @@ func recordingCount(q store.RecordingQuery) (string, []any) {
 	return query, args
 }
 
-// defaultStates are the states getRecordings shows unless asked otherwise.
-var defaultStates = []string{"published", "unpublished"}
-
 // recordingFilter turns a query into a WHERE clause (with its leading space)
 // and its arguments.
 func recordingFilter(q store.RecordingQuery) (string, []any) {
 	var conds []string
 	var args []any
-	states := defaultStates
-	if len(q.States) > 0 {
-		states = q.States
-	}
-	if !slices.Contains(states, "any") {
+	if states := q.StatesToMatch(); states != nil {
 		// The unary + keeps SQLite from choosing an index by state.
 		conds = append(conds, `+r.state IN (`+placeholders(len(states))+`)`)
 		args = append(args, stringArgs(states)...)
